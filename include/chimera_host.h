@@ -1,0 +1,352 @@
+/*
+ * chimera_host.h — the services the Chimera host hands every plugin.
+ *
+ * Each plugin receives its own `const struct chimera_host *` in init(); it
+ * stays valid until the plugin's shutdown() returns. Through it a plugin
+ * logs, records metrics, schedules work on host threads, starts timers,
+ * watches file descriptors, allocates message buffers, and — for protocol
+ * front-ends — listens on TCP ports with host-owned framing and calls the
+ * VFS core (struct chimera_vfs_api).
+ *
+ * Threads. The host runs `loop_threads` event loops (server.threads) and
+ * `delegation_threads` pool threads (server.delegation_threads). They are
+ * numbered 0 ... loop_threads-1 for loops, then the delegation threads.
+ * Connections stay on one loop; every connection callback and every VFS
+ * completion for a request submitted on loop N runs on loop N. Unless a
+ * function below says otherwise it may be called from any host thread.
+ *
+ * Buffers. Messages a plugin sends are built in host buffers
+ * (buffer_alloc); passing a buffer to send() hands it to the host, which
+ * frees it once the socket is done with it. Received messages point into
+ * host memory that stays valid until the plugin calls message_release(), so
+ * decoders slice instead of copying.
+ *
+ * Changelog
+ *   1.0  First version.
+ */
+#ifndef CHIMERA_HOST_H
+#define CHIMERA_HOST_H
+
+#include "chimera_common.h"
+#include "chimera_vfs.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define CHIMERA_HOST_ABI_MAJOR 1
+#define CHIMERA_HOST_ABI_MINOR 0
+
+/* Opaque host objects. */
+struct chimera_metric;
+struct chimera_timer;
+struct chimera_fd_watch;
+struct chimera_connection;
+
+/* ------------------------------------------------------------------------ */
+/* Logging                                                                   */
+/* ------------------------------------------------------------------------ */
+
+/* swift-log's levels. */
+#define CHIMERA_LOG_TRACE     0
+#define CHIMERA_LOG_DEBUG     1
+#define CHIMERA_LOG_INFO      2
+#define CHIMERA_LOG_NOTICE    3
+#define CHIMERA_LOG_WARNING   4
+#define CHIMERA_LOG_ERROR     5
+#define CHIMERA_LOG_CRITICAL  6
+
+/* ------------------------------------------------------------------------ */
+/* Metrics                                                                   */
+/* ------------------------------------------------------------------------ */
+
+#define CHIMERA_METRIC_COUNTER 0   /* record() adds */
+#define CHIMERA_METRIC_GAUGE   1   /* record() sets */
+#define CHIMERA_METRIC_TIMER   2   /* record() adds one sample, nanoseconds */
+
+/* ------------------------------------------------------------------------ */
+/* Buffers                                                                   */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * A host buffer. The plugin writes up to `capacity` bytes at `data` and sets
+ * `length`. `data` stays valid until the buffer is released or sent.
+ */
+struct chimera_buffer {
+    uint8_t *data;
+    size_t   capacity;
+    size_t   length;
+    void    *host_private;             /* the host's; do not touch */
+};
+
+/* ------------------------------------------------------------------------ */
+/* Transports                                                                */
+/* ------------------------------------------------------------------------ */
+
+/* How the host cuts the byte stream into messages. */
+#define CHIMERA_FRAMING_RPC_RECORD    1  /* ONC RPC record marking (RFC 5531
+                                            section 11): one message per
+                                            complete record */
+#define CHIMERA_FRAMING_LENGTH_PREFIX 2  /* 4-byte big-endian length, then the
+                                            message (SMB2 direct TCP) */
+#define CHIMERA_FRAMING_HTTP1         3  /* HTTP/1.1 requests: a head, body
+                                            chunks, an end */
+
+/* A listener a front-end asks for in init(). The host binds every listener
+ * of every plugin only after all plugins initialised; a port in use stops
+ * the server with one line naming the plugin and the port. */
+struct chimera_listener_config {
+    uint32_t    struct_size;
+    uint32_t    framing;                /* CHIMERA_FRAMING_* */
+    const char *bind_address;           /* NULL: server.bind_address */
+    uint16_t    port;
+    uint16_t    reserved;
+    /* Largest message accepted; a longer length claim closes the
+     * connection (other connections keep being served). 0: 1 MiB + 64 KiB
+     * for records, 64 KiB for HTTP heads. */
+    uint32_t    max_message;
+    /* Handed back in chimera_connection_info.listener_arg. */
+    void       *listener_arg;
+    /* A name for logs ("nfs", "mount"). */
+    const char *name;
+};
+
+/* What a front-end learns about a new connection. */
+struct chimera_connection_info {
+    uint32_t    struct_size;
+    uint32_t    thread_index;           /* the loop that owns it */
+    void       *listener_arg;
+    const char *peer_address;           /* "127.0.0.1", "::1" */
+    uint16_t    peer_port;
+    uint16_t    local_port;
+    uint32_t    reserved;
+    uint64_t    connection_id;          /* unique for the process's life */
+};
+
+/* Message kinds. */
+#define CHIMERA_MSG_RECORD      1       /* a whole RPC record / PDU */
+#define CHIMERA_MSG_HTTP_HEAD   2       /* a request head; `http` is set */
+#define CHIMERA_MSG_HTTP_BODY   3       /* a chunk of the request body */
+#define CHIMERA_MSG_HTTP_END    4       /* the request body ended */
+
+struct chimera_http_header {
+    const char *name;
+    uint32_t    name_len;
+    uint32_t    value_len;
+    const char *value;
+};
+
+struct chimera_http_head {
+    const char                       *method;
+    uint32_t                          method_len;
+    uint32_t                          uri_len;
+    const char                       *uri;         /* raw request target */
+    uint16_t                          version_major;
+    uint16_t                          version_minor;
+    uint32_t                          header_count;
+    const struct chimera_http_header *headers;
+    uint32_t                          keep_alive;
+    uint32_t                          reserved;
+};
+
+/*
+ * A received message. Bytes are in iov[0 .. iovcnt) (`length` in all) and
+ * stay valid, like `http` and everything it points to, until
+ * message_release(). A plugin that decodes and answers at once releases it
+ * at once; one that passes WRITE data down to the VFS releases it after the
+ * VFS completes.
+ */
+struct chimera_message {
+    uint32_t                        struct_size;
+    uint32_t                        kind;        /* CHIMERA_MSG_* */
+    const struct iovec             *iov;
+    uint32_t                        iovcnt;
+    uint32_t                        reserved;
+    size_t                          length;
+    const struct chimera_http_head *http;        /* HTTP_HEAD only */
+    void                           *host_private;
+};
+
+/* An HTTP response head. Content length: content_length, or chunked when
+ * it is CHIMERA_HTTP_CHUNKED. */
+#define CHIMERA_HTTP_CHUNKED  UINT64_MAX
+struct chimera_http_response {
+    uint32_t                          struct_size;
+    uint32_t                          status;
+    const char                       *reason;       /* NULL: the standard */
+    const struct chimera_http_header *headers;
+    uint32_t                          header_count;
+    uint32_t                          close;        /* close after it */
+    uint64_t                          content_length;
+};
+
+/* Called when a send() has left for the socket (status 0) or failed
+ * (connection gone, non-zero). On the connection's loop. */
+typedef void (*chimera_send_done_fn)(void *arg, int32_t status);
+
+/* ------------------------------------------------------------------------ */
+/* The VFS API for front-ends                                                */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * Front-ends act on the shared namespace only through these calls; they
+ * never talk to a module directly. Handles here are wire handles (mount id +
+ * module handle, at most CHIMERA_FH_MAX bytes). The namespace root is the
+ * empty handle's LOOKUP_PATH, or root_fh().
+ *
+ * A request is allocated on a loop thread, filled (op, cred, fh, args,
+ * complete, caller_data, and each r_*.req_mask the caller wants) and
+ * submitted from that same thread. complete() runs on that thread, possibly
+ * before submit() returns. The caller then reads the results and frees the
+ * request. open_handle 0 on READ / WRITE / COMMIT lets the core pick a
+ * cached open of the object (stateless NFSv3 I/O).
+ */
+struct chimera_vfs_api {
+    uint32_t struct_size;
+    uint32_t reserved;
+
+    struct chimera_vfs_request *(*request_alloc)(
+        const struct chimera_host *host, uint32_t thread_index);
+    void (*request_free)(struct chimera_vfs_request *req);
+    void (*submit)(struct chimera_vfs_request *req);
+
+    /* Write the namespace root's handle (at most CHIMERA_FH_MAX bytes);
+     * returns its length. */
+    uint32_t (*root_fh)(const struct chimera_host *host, uint8_t *fh);
+
+    /* The capabilities (CHIMERA_VFS_CAP_*) of the module behind a handle,
+     * 0 for the synthetic root or an unknown mount. */
+    uint64_t (*capabilities)(const struct chimera_host *host,
+                             const uint8_t *fh, uint32_t fh_len);
+};
+
+/* ------------------------------------------------------------------------ */
+/* The host                                                                  */
+/* ------------------------------------------------------------------------ */
+
+struct chimera_host {
+    uint32_t    abi_major;                 /* CHIMERA_HOST_ABI_MAJOR */
+    uint32_t    abi_minor;
+    uint32_t    struct_size;
+    uint32_t    reserved;
+    void       *host_private;              /* the host's; do not touch */
+    const char *version;                   /* "0.1.0" */
+    const char *plugin_name;               /* this plugin, as configured */
+
+    uint32_t    loop_threads;
+    uint32_t    delegation_threads;
+
+    /* -- logging ---------------------------------------------------------- */
+
+    /* One message (not NUL-terminated) at a CHIMERA_LOG_* level; the host
+     * adds the plugin's name. */
+    void (*log)(const struct chimera_host *host, int32_t level,
+                const char *message, size_t message_len);
+    /* The lowest level that is logged, so a plugin skips formatting. */
+    int32_t (*log_level)(const struct chimera_host *host);
+
+    /* -- metrics ---------------------------------------------------------- */
+
+    /* Create a metric once (at init); labels are name/value pairs,
+     * NULL-terminated, with bounded values (a procedure, not a path). The
+     * host prefixes "chimera_". Returns NULL on a bad name. */
+    struct chimera_metric *(*metric_create)(const struct chimera_host *host,
+                                            int32_t kind, const char *name,
+                                            const char *const *labels);
+    void (*metric_record)(struct chimera_metric *metric, int64_t value);
+
+    /* -- threads ---------------------------------------------------------- */
+
+    /* The calling thread's index, or UINT32_MAX off host threads. */
+    uint32_t (*current_thread)(const struct chimera_host *host);
+    /* Run fn(arg) on loop thread_index (later, never inline). */
+    void (*execute)(const struct chimera_host *host, uint32_t thread_index,
+                    void (*fn)(void *arg), void *arg);
+    /* Run work(arg) on the delegation pool, then done(arg) on loop
+     * thread_index. */
+    void (*delegate)(const struct chimera_host *host, uint32_t thread_index,
+                     void (*work)(void *arg), void (*done)(void *arg),
+                     void *arg);
+
+    /* -- timers ----------------------------------------------------------- */
+
+    /* fn(arg) on loop thread_index after delay_ns, then every interval_ns
+     * (0: once). Cancel from that loop; a cancelled timer never fires. */
+    struct chimera_timer *(*timer_start)(const struct chimera_host *host,
+                                         uint32_t thread_index,
+                                         uint64_t delay_ns,
+                                         uint64_t interval_ns,
+                                         void (*fn)(void *arg), void *arg);
+    void (*timer_cancel)(struct chimera_timer *timer);
+
+    /* -- file descriptors ------------------------------------------------- */
+
+    /* Call readable(arg) on loop thread_index whenever fd (an eventfd or
+     * pipe the plugin owns, non-blocking) becomes readable; the host reads
+     * and discards what is readable before the call (an eventfd's count).
+     * The plugin keeps ownership of fd; unwatch before closing it. */
+    struct chimera_fd_watch *(*fd_watch)(const struct chimera_host *host,
+                                         uint32_t thread_index, int32_t fd,
+                                         void (*readable)(void *arg),
+                                         void *arg);
+    void (*fd_unwatch)(struct chimera_fd_watch *watch);
+
+    /* -- buffers ---------------------------------------------------------- */
+
+    struct chimera_buffer *(*buffer_alloc)(const struct chimera_host *host,
+                                           size_t capacity);
+    void (*buffer_release)(struct chimera_buffer *buffer);
+    void (*message_release)(struct chimera_message *message);
+
+    /* -- transports (front-ends) ------------------------------------------ */
+
+    /* Ask for a listener; only valid during init(). Returns 0, or non-zero
+     * with one line in error. */
+    int32_t (*listen)(const struct chimera_host *host,
+                      const struct chimera_listener_config *config,
+                      char *error, size_t error_len);
+    /* Send buffers in order, as one framed message for RPC_RECORD and
+     * LENGTH_PREFIX (the host writes the record mark / length), or as
+     * response body bytes for HTTP1. Ownership of the buffers passes to the
+     * host even when the send fails. done may be NULL. On the connection's
+     * loop only. */
+    int32_t (*send)(struct chimera_connection *conn,
+                    struct chimera_buffer *const *buffers, uint32_t count,
+                    chimera_send_done_fn done, void *arg);
+    /* HTTP1 only: the response head, then body with send(), then
+     * http_end(). */
+    int32_t (*http_respond)(struct chimera_connection *conn,
+                            const struct chimera_http_response *response);
+    int32_t (*http_end)(struct chimera_connection *conn);
+    /* Stop (0) or resume (1) reading from the socket: back-pressure when
+     * the VFS is slower than the client. */
+    void (*set_read_enabled)(struct chimera_connection *conn,
+                             int32_t enabled);
+    /* Close the connection; connection_closed() follows. */
+    void (*close)(struct chimera_connection *conn);
+    /* The front-end is done with conn: after connection_closed() and after
+     * its last send. conn is invalid afterwards. */
+    void (*connection_release)(struct chimera_connection *conn);
+
+    /* -- the VFS ------------------------------------------------------------ */
+
+    /* For front-ends; NULL for modules. */
+    const struct chimera_vfs_api *vfs;
+
+    /* -- upcalls from modules ------------------------------------------------ */
+
+    /* The object changed underneath the core (another writer): drop what is
+     * cached about it. fh is the module's handle. Any thread. */
+    void (*invalidate)(const struct chimera_host *host, const uint8_t *fh,
+                       uint32_t fh_len);
+    /* The module learnt fresh attributes of an object; the core updates its
+     * attribute cache. Any thread. */
+    void (*attr_update)(const struct chimera_host *host, const uint8_t *fh,
+                        uint32_t fh_len, const struct chimera_attrs *attrs);
+};
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* CHIMERA_HOST_H */

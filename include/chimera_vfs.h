@@ -1,0 +1,600 @@
+/*
+ * chimera_vfs.h — what a Chimera storage backend ("VFS module") implements.
+ *
+ * A module is a shared object that exports one function,
+ *
+ *     CHIMERA_EXPORT const struct chimera_vfs_module *chimera_vfs_module_v1(void);
+ *
+ * returning a pointer to a struct that lives as long as the process. (A
+ * function rather than a data symbol, so that plugins written in languages
+ * that cannot export data under a C name — Swift — can implement it.)
+ *
+ * The host dlopen()s it, checks the ABI version and struct size, calls init()
+ * once with the module's JSON config, thread_init() once for every host thread
+ * that will dispatch to it, then sends it requests through dispatch(). Every
+ * request is completed exactly once, by calling req->complete(req), from any
+ * thread, after setting req->status and the op's results.
+ *
+ * Requests, not a function per op: a request carries an opcode, the caller's
+ * credential, the handle of the object it acts on, a per-op argument/result
+ * union and the completion callback. A module answers CHIMERA_NOTSUP for any
+ * op it does not implement, including ops added by later minor versions; the
+ * VFS core then falls back where it can (open_at from lookup + create + open,
+ * create_unlinked from a hidden name + rename, byte-range locks in the core).
+ *
+ * Handles. A module names objects by opaque handles of at most
+ * CHIMERA_MODULE_FH_MAX (48) bytes, written into req->r_fh. The core prefixes
+ * a 16-byte mount id to make the wire handle the front-ends see (at most 64
+ * bytes, NFSv3's limit); modules only ever see their own handles. A module
+ * that declares CHIMERA_VFS_CAP_PERSISTENT_HANDLES promises that a handle it
+ * gave out stays valid across restarts of the process for as long as the
+ * object exists, and that a handle of a removed object gives CHIMERA_STALE
+ * (never another object: include a generation number).
+ *
+ * Threads. dispatch() runs on host threads: inline on the event loop that
+ * asked when the op's bit is clear in blocking_ops, or on the delegation pool
+ * when it is set. A module must never block in an op it did not mark as
+ * blocking. thread_init() tells the module which threads exist so it can keep
+ * per-thread state (a ring, an arena) without locks; dispatch() receives that
+ * thread's private pointer. complete() may be called on any thread — inside
+ * dispatch() itself, on a module thread, on another host thread — and the
+ * core returns the completion to the loop that asked.
+ *
+ * Ownership. Every pointer in a request's arguments (names, data iovecs,
+ * handles, the credential) belongs to the caller and stays valid until the
+ * module calls complete(); a module that needs one longer copies it. Result
+ * fields live in the request itself, except data: READ, READLINK, GETXATTR,
+ * LISTXATTR and KV_GET write into caller-provided buffers.
+ *
+ * Changelog
+ *   1.0  First version.
+ */
+#ifndef CHIMERA_VFS_H
+#define CHIMERA_VFS_H
+
+#include "chimera_common.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define CHIMERA_VFS_ABI_MAJOR 1
+#define CHIMERA_VFS_ABI_MINOR 0
+#define CHIMERA_VFS_MODULE_SYMBOL "chimera_vfs_module_v1"
+struct chimera_vfs_module;
+typedef const struct chimera_vfs_module *(*chimera_vfs_module_entry_fn)(void);
+
+struct chimera_host;
+struct chimera_vfs_request;
+
+/* ------------------------------------------------------------------------ */
+/* Operations                                                                */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * In every op below, "the object" is the one named by req->fh / req->fh_len;
+ * for ops on names (lookup, open_at, mkdir, remove, rename, ...) it is the
+ * directory that holds the name. "Results" are fields a module sets before
+ * complete(). req->r_attrs always means the attributes of the object the op
+ * ends on (the new child for create-like ops), filled as far as
+ * r_attrs.req_mask asks; r_dir_pre_attrs / r_dir_post_attrs are the parent
+ * directory's weak-cache-consistency attributes where the op changes a
+ * directory, filled when their req_mask is non-zero.
+ */
+typedef uint32_t chimera_vfs_op_t;
+
+/* Attach a mount: args.mount.path is a path in the module's own name space
+ * ("/" for memfs, a directory under the configured root for linux).
+ * Results: r_fh (the mount's root), r_attrs. req->fh is empty. */
+#define CHIMERA_VFS_OP_MOUNT            1
+/* Detach the mount whose root is the object. No results. */
+#define CHIMERA_VFS_OP_UMOUNT           2
+/* Results: r_attrs. */
+#define CHIMERA_VFS_OP_GETATTR          3
+/* Change the attributes in args.setattr.attrs.valid_mask (MODE, UID, GID,
+ * SIZE, ATIME, MTIME, BTIME, DOS, and the *_NOW forms). With
+ * args.setattr.guard_ctime set, the module compares the object's ctime with
+ * it first and fails with CHIMERA_NOT_SYNC, changing nothing, when they
+ * differ (NFSv3 SETATTR guard, RFC 1813 3.3.2). If req->open_handle is set
+ * a size change may use it. Results: r_pre_attrs (WCC), r_attrs. */
+#define CHIMERA_VFS_OP_SETATTR          4
+/* Look up args.name.name in the directory. "." and ".." are never passed;
+ * the core resolves them. Results: r_fh, r_attrs, r_dir_post_attrs. */
+#define CHIMERA_VFS_OP_LOOKUP           5
+/* Results: r_fh and r_attrs of the directory's parent (the object itself
+ * for the mount root; the core stops ".." at the mount). */
+#define CHIMERA_VFS_OP_LOOKUP_PARENT    6
+/* Enumerate the directory from args.readdir.cookie (0 = start), calling
+ * args.readdir.emit once per entry, in cookie order, until it returns
+ * non-zero or the directory ends. "." and ".." are not emitted. Results:
+ * r_dir_post_attrs, args.readdir.r_verifier, args.readdir.r_eof. */
+#define CHIMERA_VFS_OP_READDIR          7
+/* Open the object for I/O. Results: args.open.r_open_handle, r_attrs. */
+#define CHIMERA_VFS_OP_OPEN             8
+/* Open or create args.open_at.name in the directory, in one step (NFSv4 OPEN,
+ * SMB CREATE, S3 PUT). Results: r_fh, r_attrs, args.open_at.r_open_handle
+ * (when OPEN_READ/WRITE asked for one), args.open_at.r_created, directory
+ * WCC. */
+#define CHIMERA_VFS_OP_OPEN_AT          9
+/* Create an anonymous file in the directory's file system, open for writing
+ * (O_TMPFILE). Results: args.create_unlinked.r_open_handle, r_fh, r_attrs. */
+#define CHIMERA_VFS_OP_CREATE_UNLINKED  10
+/* Give the anonymous file (req->open_handle) the name args.link_at.name in
+ * directory args.link_at.dir_fh; with CHIMERA_VFS_LINK_REPLACE an existing
+ * file of that name is replaced atomically. Results: r_attrs, directory
+ * WCC. */
+#define CHIMERA_VFS_OP_LINK_AT          11
+/* Release req->open_handle. Always completes; status is informational. */
+#define CHIMERA_VFS_OP_CLOSE            12
+/* Read args.read.length bytes at args.read.offset into args.read.iov.
+ * Results: args.read.r_length, args.read.r_eof, r_attrs. */
+#define CHIMERA_VFS_OP_READ             13
+/* Write args.write.iov (args.write.length bytes) at args.write.offset.
+ * args.write.stable: CHIMERA_VFS_UNSTABLE may stay in volatile memory until
+ * COMMIT; DATA_SYNC / FILE_SYNC are on stable storage before complete().
+ * Results: args.write.r_length, args.write.r_stable (what was achieved, at
+ * least what was asked), r_pre_attrs, r_attrs. */
+#define CHIMERA_VFS_OP_WRITE            14
+/* Make unstable writes in [offset, offset+length) durable (length 0 = to
+ * end). Results: r_pre_attrs, r_attrs. */
+#define CHIMERA_VFS_OP_COMMIT           15
+/* Reserve space (fallocate). Results: r_attrs. */
+#define CHIMERA_VFS_OP_ALLOCATE         16
+/* Punch a hole; reads of the range then return zeros. Results: r_attrs. */
+#define CHIMERA_VFS_OP_DEALLOCATE       17
+/* Find the next data or hole at or after args.seek.offset (SEEK_DATA /
+ * SEEK_HOLE). Results: args.seek.r_offset, args.seek.r_eof. */
+#define CHIMERA_VFS_OP_SEEK             18
+/* Results: r_fh, r_attrs, directory WCC. */
+#define CHIMERA_VFS_OP_MKDIR            19
+/* Create a device, FIFO or socket; the type is in attrs.mode, the device
+ * number in attrs.rdev. Results: r_fh, r_attrs, directory WCC. */
+#define CHIMERA_VFS_OP_MKNOD            20
+/* Results: r_fh, r_attrs, directory WCC. */
+#define CHIMERA_VFS_OP_SYMLINK          21
+/* Results: args.readlink.r_length bytes in args.readlink.buf. */
+#define CHIMERA_VFS_OP_READLINK         22
+/* Make the object also appear as args.link.name in args.link.dir_fh.
+ * Results: r_attrs (the object, with the new nlink), directory WCC. */
+#define CHIMERA_VFS_OP_LINK             23
+/* Remove args.remove.name from the directory. Results: directory WCC,
+ * r_fh of the removed object when the module knows it (the core uses it to
+ * drop cached attributes). */
+#define CHIMERA_VFS_OP_REMOVE           24
+/* Rename args.rename.name in the directory to args.rename.new_name in
+ * args.rename.new_dir_fh. A directory cannot move into its own subtree
+ * (CHIMERA_INVAL). Results: directory WCC of the source
+ * (r_dir_pre/post_attrs) and of the destination (args.rename.r_new_dir_*). */
+#define CHIMERA_VFS_OP_RENAME           25
+/* Copy args.copy.length bytes from the object at src_offset into
+ * args.copy.dst_fh at dst_offset, inside the module. Results:
+ * args.copy.r_length. */
+#define CHIMERA_VFS_OP_COPY_RANGE       26
+/* As COPY_RANGE, but sharing blocks (reflink); CHIMERA_NOTSUP when the
+ * storage cannot. */
+#define CHIMERA_VFS_OP_CLONE_RANGE      27
+/* Results: args.fsstat.r_fsstat, r_attrs. */
+#define CHIMERA_VFS_OP_FSSTAT           28
+/* Extended attributes of the object. GET/LIST with a zero buffer length
+ * return the needed size in r_length; a too-small buffer is CHIMERA_RANGE.
+ * LIST writes NUL-terminated names back to back. */
+#define CHIMERA_VFS_OP_GETXATTR         29
+#define CHIMERA_VFS_OP_SETXATTR         30
+#define CHIMERA_VFS_OP_LISTXATTR        31
+#define CHIMERA_VFS_OP_REMOVEXATTR      32
+/* A small module-wide key-value store, for object metadata where a module
+ * has no xattrs. req->fh is empty. CHIMERA_NODATA when the key is absent. */
+#define CHIMERA_VFS_OP_KV_GET           33
+#define CHIMERA_VFS_OP_KV_PUT           34
+#define CHIMERA_VFS_OP_KV_DELETE        35
+/* Byte-range locks with owners (NFSv4 LOCK, SMB2 LOCK, NLM). Modules that
+ * keep no lock state answer CHIMERA_NOTSUP and the core keeps the locks.
+ * Results on CHIMERA_LOCKED: the conflicting lock in args.lock.r_conflict_*. */
+#define CHIMERA_VFS_OP_LOCK             36
+#define CHIMERA_VFS_OP_UNLOCK           37
+#define CHIMERA_VFS_OP_TEST_LOCK        38
+/* Core-only ops, never sent to a module. */
+/* Resolve args.lookup_path.path from the object (the namespace root when
+ * req->fh_len is 0), across mounts. Results: r_fh, r_attrs. */
+#define CHIMERA_VFS_OP_LOOKUP_PATH      64
+
+#define CHIMERA_VFS_OP_MAX              64
+#define CHIMERA_VFS_OP_BIT(op)          (1ull << ((op) & 63))
+
+/* ------------------------------------------------------------------------ */
+/* Per-op flags                                                              */
+/* ------------------------------------------------------------------------ */
+
+/* open / open_at flags */
+#define CHIMERA_VFS_OPEN_READ         0x0001u
+#define CHIMERA_VFS_OPEN_WRITE        0x0002u
+#define CHIMERA_VFS_OPEN_CREATE       0x0004u   /* create if absent */
+#define CHIMERA_VFS_OPEN_EXCLUSIVE    0x0008u   /* fail with EXIST if present */
+#define CHIMERA_VFS_OPEN_TRUNCATE     0x0010u
+#define CHIMERA_VFS_OPEN_DIRECTORY    0x0020u   /* must be a directory */
+#define CHIMERA_VFS_OPEN_APPEND       0x0040u
+/* Exclusive create with a verifier (NFSv3 CREATE EXCLUSIVE, RFC 1813 3.3.8):
+ * the module stores args.open_at.verifier with the new file; a retried
+ * create with the same verifier succeeds, another verifier gets EXIST. */
+#define CHIMERA_VFS_OPEN_VERIFIER     0x0080u
+/* No open handle wanted: create/lookup only. */
+#define CHIMERA_VFS_OPEN_NONE         0x0100u
+
+/* write stability (RFC 1813 stable_how) */
+#define CHIMERA_VFS_UNSTABLE          0u
+#define CHIMERA_VFS_DATA_SYNC         1u
+#define CHIMERA_VFS_FILE_SYNC         2u
+
+/* remove flags */
+#define CHIMERA_VFS_REMOVE_DIR        0x0001u   /* must be a directory (rmdir) */
+#define CHIMERA_VFS_REMOVE_NOT_DIR    0x0002u   /* must not be (unlink) */
+
+/* rename / link_at / link flags */
+#define CHIMERA_VFS_RENAME_NOREPLACE  0x0001u
+#define CHIMERA_VFS_LINK_REPLACE      0x0001u
+
+/* readdir flags */
+#define CHIMERA_VFS_READDIR_ATTRS     0x0001u   /* entries carry attributes */
+#define CHIMERA_VFS_READDIR_HANDLES   0x0002u   /* entries carry handles */
+
+/* seek */
+#define CHIMERA_VFS_SEEK_DATA         0u
+#define CHIMERA_VFS_SEEK_HOLE         1u
+
+/* setxattr */
+#define CHIMERA_VFS_XATTR_CREATE      0x0001u
+#define CHIMERA_VFS_XATTR_REPLACE     0x0002u
+
+/* allocate */
+#define CHIMERA_VFS_ALLOC_KEEP_SIZE   0x0001u
+
+/* lock types */
+#define CHIMERA_VFS_LOCK_READ         1u
+#define CHIMERA_VFS_LOCK_WRITE        2u
+#define CHIMERA_VFS_LOCK_OWNER_MAX    64
+
+/* ------------------------------------------------------------------------ */
+/* Arguments and results                                                     */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * Called by a module once per directory entry during READDIR, on the thread
+ * running the module, before complete(). name is not NUL-terminated. cookie
+ * resumes the listing after this entry. fh/attrs may be NULL/0 when
+ * READDIR_HANDLES / READDIR_ATTRS were not asked for. Returns 0 to continue,
+ * non-zero when the caller's reply is full: the module then stops and
+ * completes with r_eof = 0. The entry refused that way was not taken; the
+ * caller resumes from the cookie of the last entry it accepted.
+ */
+typedef int32_t (*chimera_vfs_readdir_emit_fn)(
+    struct chimera_vfs_request *req, const char *name, uint32_t name_len,
+    uint64_t cookie, const uint8_t *fh, uint32_t fh_len,
+    const struct chimera_attrs *attrs);
+
+struct chimera_vfs_args_mount {
+    const char *path;
+    uint32_t    path_len;
+};
+
+struct chimera_vfs_args_setattr {
+    struct chimera_attrs           attrs;       /* valid_mask: what to set */
+    const struct chimera_timespec *guard_ctime; /* NULL: no guard */
+};
+
+struct chimera_vfs_args_name {
+    const char *name;
+    uint32_t    name_len;
+};
+
+struct chimera_vfs_args_readdir {
+    uint64_t                    cookie;
+    uint8_t                     verifier[CHIMERA_VERIFIER_LEN];
+    uint32_t                    flags;       /* CHIMERA_VFS_READDIR_* */
+    uint32_t                    reserved;
+    chimera_vfs_readdir_emit_fn emit;
+    void                       *emit_arg;    /* for the caller's emit */
+    uint8_t                     r_verifier[CHIMERA_VERIFIER_LEN];
+    uint32_t                    r_eof;
+};
+
+struct chimera_vfs_args_open {
+    uint32_t flags;                          /* CHIMERA_VFS_OPEN_* */
+    uint32_t reserved;
+    uint64_t r_open_handle;
+};
+
+struct chimera_vfs_args_open_at {
+    const char          *name;
+    uint32_t             name_len;
+    uint32_t             flags;              /* CHIMERA_VFS_OPEN_* */
+    struct chimera_attrs attrs;              /* initial attributes if created */
+    uint8_t              verifier[CHIMERA_VERIFIER_LEN];
+    uint64_t             r_open_handle;
+    uint32_t             r_created;          /* 1 when this op created it */
+    uint32_t             reserved;
+};
+
+struct chimera_vfs_args_create_unlinked {
+    struct chimera_attrs attrs;
+    uint64_t             r_open_handle;
+};
+
+struct chimera_vfs_args_link_at {
+    const uint8_t *dir_fh;
+    uint32_t       dir_fh_len;
+    uint32_t       flags;                    /* CHIMERA_VFS_LINK_REPLACE */
+    const char    *name;
+    uint32_t       name_len;
+    uint32_t       reserved;
+};
+
+struct chimera_vfs_args_io {
+    uint64_t            offset;
+    uint32_t            length;
+    uint32_t            iovcnt;
+    const struct iovec *iov;       /* READ: where to put data (caller's
+                                      memory, at least `length` bytes in all);
+                                      WRITE: the data, any alignment */
+    uint32_t            stable;    /* WRITE: CHIMERA_VFS_UNSTABLE ... */
+    uint32_t            r_stable;
+    uint32_t            r_length;
+    uint32_t            r_eof;     /* READ: the read reached end of file */
+};
+
+struct chimera_vfs_args_range {
+    uint64_t offset;
+    uint64_t length;
+    uint32_t flags;
+    uint32_t reserved;
+};
+
+struct chimera_vfs_args_seek {
+    uint64_t offset;
+    uint32_t what;                           /* CHIMERA_VFS_SEEK_* */
+    uint32_t r_eof;
+    uint64_t r_offset;
+};
+
+struct chimera_vfs_args_create {
+    const char          *name;
+    uint32_t             name_len;
+    uint32_t             target_len;         /* SYMLINK */
+    const char          *target;             /* SYMLINK: not NUL-terminated */
+    struct chimera_attrs attrs;              /* initial attributes */
+};
+
+struct chimera_vfs_args_readlink {
+    char    *buf;
+    uint32_t buf_len;
+    uint32_t r_length;
+};
+
+struct chimera_vfs_args_link {
+    const uint8_t *dir_fh;
+    uint32_t       dir_fh_len;
+    uint32_t       flags;
+    const char    *name;
+    uint32_t       name_len;
+    uint32_t       reserved;
+};
+
+struct chimera_vfs_args_remove {
+    const char *name;
+    uint32_t    name_len;
+    uint32_t    flags;                       /* CHIMERA_VFS_REMOVE_* */
+};
+
+struct chimera_vfs_args_rename {
+    const char          *name;
+    uint32_t             name_len;
+    uint32_t             flags;              /* CHIMERA_VFS_RENAME_* */
+    const uint8_t       *new_dir_fh;
+    uint32_t             new_dir_fh_len;
+    uint32_t             new_name_len;
+    const char          *new_name;
+    struct chimera_attrs r_new_dir_pre_attrs;
+    struct chimera_attrs r_new_dir_post_attrs;
+};
+
+struct chimera_vfs_args_copy {
+    const uint8_t *dst_fh;
+    uint32_t       dst_fh_len;
+    uint32_t       reserved;
+    uint64_t       dst_open_handle;
+    uint64_t       src_offset;
+    uint64_t       dst_offset;
+    uint64_t       length;
+    uint64_t       r_length;
+};
+
+struct chimera_vfs_args_fsstat {
+    struct chimera_fsstat r_fsstat;
+};
+
+struct chimera_vfs_args_xattr {
+    const char *name;                        /* NUL-terminated */
+    void       *value;                       /* GET: out; SET: in */
+    uint32_t    value_len;
+    uint32_t    flags;                       /* CHIMERA_VFS_XATTR_* */
+    uint32_t    r_length;
+    uint32_t    reserved;
+};
+
+struct chimera_vfs_args_kv {
+    const void *key;
+    uint32_t    key_len;
+    uint32_t    value_len;
+    void       *value;                       /* GET: out; PUT: in */
+    uint32_t    r_length;
+    uint32_t    reserved;
+};
+
+struct chimera_vfs_args_lock {
+    uint8_t  owner[CHIMERA_VFS_LOCK_OWNER_MAX];
+    uint32_t owner_len;
+    uint32_t type;                           /* CHIMERA_VFS_LOCK_READ/WRITE */
+    uint64_t offset;
+    uint64_t length;                         /* UINT64_MAX: to end of file */
+    uint8_t  r_conflict_owner[CHIMERA_VFS_LOCK_OWNER_MAX];
+    uint32_t r_conflict_owner_len;
+    uint32_t r_conflict_type;
+    uint64_t r_conflict_offset;
+    uint64_t r_conflict_length;
+};
+
+struct chimera_vfs_args_lookup_path {
+    const char *path;
+    uint32_t    path_len;
+};
+
+/* ------------------------------------------------------------------------ */
+/* The request                                                               */
+/* ------------------------------------------------------------------------ */
+
+typedef void (*chimera_vfs_complete_fn)(struct chimera_vfs_request *req);
+
+struct chimera_vfs_request {
+    uint32_t                   struct_size;  /* set by the host */
+    chimera_vfs_op_t           op;
+    chimera_status_t           status;       /* result: CHIMERA_OK or error */
+    uint32_t                   thread_index; /* host thread that asked */
+
+    const struct chimera_cred *cred;
+
+    /* The object the op acts on (see the op list). */
+    const uint8_t             *fh;
+    uint32_t                   fh_len;
+    uint32_t                   reserved0;
+    uint64_t                   open_handle;  /* from OPEN / OPEN_AT /
+                                                CREATE_UNLINKED, or 0 */
+
+    /* Called exactly once when the op is done. Set by the caller. */
+    chimera_vfs_complete_fn    complete;
+    void                      *caller_data;  /* for the caller */
+
+    /* Common results. */
+    uint8_t                    r_fh[CHIMERA_FH_MAX];
+    uint32_t                   r_fh_len;
+    uint32_t                   reserved1;
+    struct chimera_attrs       r_attrs;
+    struct chimera_attrs       r_pre_attrs;
+    struct chimera_attrs       r_dir_pre_attrs;
+    struct chimera_attrs       r_dir_post_attrs;
+
+    union {
+        struct chimera_vfs_args_mount           mount;
+        struct chimera_vfs_args_setattr         setattr;
+        struct chimera_vfs_args_name            lookup;
+        struct chimera_vfs_args_readdir         readdir;
+        struct chimera_vfs_args_open            open;
+        struct chimera_vfs_args_open_at         open_at;
+        struct chimera_vfs_args_create_unlinked create_unlinked;
+        struct chimera_vfs_args_link_at         link_at;
+        struct chimera_vfs_args_io              read;
+        struct chimera_vfs_args_io              write;
+        struct chimera_vfs_args_range           commit;
+        struct chimera_vfs_args_range           allocate;
+        struct chimera_vfs_args_range           deallocate;
+        struct chimera_vfs_args_seek            seek;
+        struct chimera_vfs_args_create          mkdir;
+        struct chimera_vfs_args_create          mknod;
+        struct chimera_vfs_args_create          symlink;
+        struct chimera_vfs_args_readlink        readlink;
+        struct chimera_vfs_args_link            link;
+        struct chimera_vfs_args_remove          remove;
+        struct chimera_vfs_args_rename          rename;
+        struct chimera_vfs_args_copy            copy;
+        struct chimera_vfs_args_fsstat          fsstat;
+        struct chimera_vfs_args_xattr           xattr;
+        struct chimera_vfs_args_kv              kv;
+        struct chimera_vfs_args_lock            lock;
+        struct chimera_vfs_args_lookup_path     lookup_path;
+        uint8_t                                 args_space[512];
+    };
+
+    /* Scratch space the module may use while it owns the request
+     * (between dispatch and complete), e.g. for an io_uring user_data. */
+    uint64_t                   module_scratch[8];
+    /* The host's; a module never reads or writes it. */
+    uint64_t                   host_scratch[16];
+};
+
+/* ------------------------------------------------------------------------ */
+/* The module                                                                */
+/* ------------------------------------------------------------------------ */
+
+/* Capabilities */
+#define CHIMERA_VFS_CAP_HARDLINKS          (1ull << 0)
+#define CHIMERA_VFS_CAP_SYMLINKS           (1ull << 1)
+#define CHIMERA_VFS_CAP_XATTRS             (1ull << 2)
+#define CHIMERA_VFS_CAP_PERSISTENT_HANDLES (1ull << 3)
+#define CHIMERA_VFS_CAP_KV                 (1ull << 4)
+/* complete() is called on the module's own threads (not inside dispatch
+ * and not on the dispatching thread). */
+#define CHIMERA_VFS_CAP_OWN_THREADS        (1ull << 5)
+/* The module's data survives a restart (it may then claim
+ * PERSISTENT_HANDLES). */
+#define CHIMERA_VFS_CAP_PERSISTENT         (1ull << 6)
+/* Every object is read-only; mutating ops answer CHIMERA_ROFS. */
+#define CHIMERA_VFS_CAP_READ_ONLY          (1ull << 7)
+/* Handles of a directory remain valid while it is open for readdir only
+ * through the same cookie verifier (a hint for caches). */
+#define CHIMERA_VFS_CAP_STABLE_COOKIES     (1ull << 8)
+
+/* blocking_ops for a module whose every op blocks (POSIX calls). */
+#define CHIMERA_VFS_ALL_OPS                (~0ull)
+
+struct chimera_vfs_module {
+    /* ABI identification: CHIMERA_VFS_ABI_MAJOR / MINOR the module was
+     * built with, and sizeof(struct chimera_vfs_module) as it knew it. */
+    uint32_t    abi_major;
+    uint32_t    abi_minor;
+    uint32_t    struct_size;
+    uint32_t    reserved;
+    /* Short name ("memfs"), used in logs and metrics. */
+    const char *name;
+    /* One line for `chimera check` and logs. */
+    const char *description;
+
+    uint64_t    capabilities;                /* CHIMERA_VFS_CAP_* */
+    /* CHIMERA_VFS_OP_BIT(op) set: the op may block, so the host runs it on
+     * the delegation pool. CHIMERA_VFS_ALL_OPS for a POSIX module. */
+    uint64_t    blocking_ops;
+    /* CHIMERA_ATTR_* the module can fill. */
+    uint64_t    attr_supported;
+
+    /*
+     * Called once, on a control thread, before any other call. config is the
+     * module's "config" object from the server's JSON, as JSON text
+     * (NUL-terminated; "{}" when absent). host stays valid until shutdown
+     * returns. On failure return non-zero and write one line, naming the
+     * config key and what was expected, into error (error_len bytes).
+     */
+    int32_t (*init)(const struct chimera_host *host, const char *config,
+                    void **module_private, char *error, size_t error_len);
+
+    /* Called once after every request completed and every thread was
+     * shut down. */
+    void (*shutdown)(void *module_private);
+
+    /*
+     * Called once on each host thread that will dispatch to the module,
+     * before its first dispatch there: event loops are numbered
+     * 0 ... loops-1, delegation threads loops ... loops+delegation-1.
+     * Returns that thread's private pointer (may be module_private).
+     */
+    void *(*thread_init)(void *module_private, uint32_t thread_index);
+
+    /* Called on the same thread after its last dispatch. */
+    void (*thread_shutdown)(void *thread_private);
+
+    /* Start the op in req. Must not block unless the op is in
+     * blocking_ops. Completes with req->complete(req) exactly once. */
+    void (*dispatch)(void *thread_private, struct chimera_vfs_request *req);
+};
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* CHIMERA_VFS_H */
