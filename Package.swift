@@ -29,6 +29,7 @@ let metrics: Target.Dependency = .product(name: "Metrics", package: "swift-metri
 let coreMetrics: Target.Dependency = .product(name: "CoreMetrics", package: "swift-metrics")
 let atomics: Target.Dependency = .product(name: "Atomics", package: "swift-atomics")
 let crypto: Target.Dependency = .product(name: "Crypto", package: "swift-crypto")
+let collections: Target.Dependency = .product(name: "Collections", package: "swift-collections")
 
 let package = Package(
     name: "chimera",
@@ -55,6 +56,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/apple/swift-collections.git", from: "1.6.0"),
     ],
     targets: [
         // The public C ABI, as a Clang module over include/.
@@ -89,7 +91,7 @@ let package = Package(
         // The VFS core: namespace, handles, dispatch, caches.
         .target(
             name: "ChimeraVFS",
-            dependencies: ["CChimera", logging, coreMetrics, atomics, crypto],
+            dependencies: ["CChimera", "ChimeraPluginKit", logging, coreMetrics, atomics, crypto, collections],
             swiftSettings: swiftSettings
         ),
 
@@ -126,7 +128,7 @@ let package = Package(
         // Storage backends.
         .target(
             name: "MemFS",
-            dependencies: ["ChimeraPluginKit", "CChimera"],
+            dependencies: ["ChimeraPluginKit", "CChimera", collections],
             path: "Plugins-src/vfs/memfs",
             swiftSettings: swiftSettings
         ),
