@@ -1,1 +1,381 @@
+/*
+ * shims.c — see include/CLinuxShims.h. Compiled with _GNU_SOURCE so Glibc
+ * declares the Linux-only calls; kernel calls Glibc 2.36 lacks (openat2,
+ * fchmodat2) go through syscall(2).
+ */
+#define _GNU_SOURCE 1
+#include <features.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/fs.h>
+#include <linux/openat2.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/xattr.h>
+#include <unistd.h>
+
 #include "CLinuxShims.h"
+
+#ifndef SYS_fchmodat2
+#define SYS_fchmodat2 452
+#endif
+
+const int32_t clinux_O_PATH = O_PATH;
+const int32_t clinux_O_TMPFILE = O_TMPFILE;
+const int32_t clinux_O_NOFOLLOW = O_NOFOLLOW;
+const int32_t clinux_O_DIRECTORY = O_DIRECTORY;
+const int32_t clinux_O_NOATIME = O_NOATIME;
+const int32_t clinux_AT_EMPTY_PATH = AT_EMPTY_PATH;
+const int32_t clinux_AT_SYMLINK_NOFOLLOW = AT_SYMLINK_NOFOLLOW;
+const int32_t clinux_AT_SYMLINK_FOLLOW = AT_SYMLINK_FOLLOW;
+const int32_t clinux_AT_REMOVEDIR = AT_REMOVEDIR;
+const int32_t clinux_AT_STATX_SYNC_AS_STAT = AT_STATX_SYNC_AS_STAT;
+const int32_t clinux_RENAME_NOREPLACE = RENAME_NOREPLACE;
+const int32_t clinux_FALLOC_FL_KEEP_SIZE = FALLOC_FL_KEEP_SIZE;
+const int32_t clinux_FALLOC_FL_PUNCH_HOLE = FALLOC_FL_PUNCH_HOLE;
+const int32_t clinux_SEEK_DATA = SEEK_DATA;
+const int32_t clinux_SEEK_HOLE = SEEK_HOLE;
+const int32_t clinux_XATTR_CREATE = XATTR_CREATE;
+const int32_t clinux_XATTR_REPLACE = XATTR_REPLACE;
+const uint32_t clinux_STATX_WANTED = STATX_BASIC_STATS | STATX_BTIME;
+const uint32_t clinux_STATX_BTIME = STATX_BTIME;
+const uint32_t clinux_MAX_HANDLE_SZ = MAX_HANDLE_SZ;
+
+static inline int fail(void) { return -errno; }
+
+int clinux_open_beneath(int dirfd, const char *path, int32_t flags, uint32_t mode, int32_t no_symlinks)
+{
+    struct open_how how;
+    memset(&how, 0, sizeof(how));
+    how.flags = (uint64_t)(uint32_t)(flags | O_CLOEXEC);
+    how.mode = (flags & (O_CREAT | O_TMPFILE)) ? mode : 0;
+    how.resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS | RESOLVE_NO_XDEV;
+    if (no_symlinks)
+        how.resolve |= RESOLVE_NO_SYMLINKS;
+    long fd = syscall(SYS_openat2, dirfd, path, &how, sizeof(how));
+    return fd < 0 ? fail() : (int)fd;
+}
+
+int clinux_statx(int dirfd, const char *path, int32_t flags, uint32_t mask, struct statx *out)
+{
+    return statx(dirfd, path, flags, mask, out) < 0 ? fail() : 0;
+}
+
+int clinux_fchmod_path_fd(int fd, uint32_t mode)
+{
+    if (syscall(SYS_fchmodat2, fd, "", (mode_t)mode, AT_EMPTY_PATH) == 0)
+        return 0;
+    if (errno != ENOSYS)
+        return fail();
+    /* Before Linux 6.6: through the fd's magic link. */
+    char path[40];
+    snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+    return chmod(path, (mode_t)mode) < 0 ? fail() : 0;
+}
+
+int clinux_fchown_path_fd(int fd, uint32_t uid, uint32_t gid)
+{
+    return fchownat(fd, "", (uid_t)uid, (gid_t)gid, AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW) < 0 ? fail() : 0;
+}
+
+static void set_time(struct timespec *ts, int64_t sec, int64_t nsec)
+{
+    if (nsec == -1) {
+        ts->tv_sec = 0;
+        ts->tv_nsec = UTIME_NOW;
+    } else if (nsec == -2) {
+        ts->tv_sec = 0;
+        ts->tv_nsec = UTIME_OMIT;
+    } else {
+        ts->tv_sec = (time_t)sec;
+        ts->tv_nsec = (long)nsec;
+    }
+}
+
+int clinux_utimens_path_fd(int fd, int64_t atime_sec, int64_t atime_nsec, int64_t mtime_sec, int64_t mtime_nsec)
+{
+    struct timespec ts[2];
+    set_time(&ts[0], atime_sec, atime_nsec);
+    set_time(&ts[1], mtime_sec, mtime_nsec);
+    return utimensat(fd, "", ts, AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW) < 0 ? fail() : 0;
+}
+
+int clinux_get_generation(int fd, uint32_t *generation)
+{
+    int value = 0;
+    if (ioctl(fd, FS_IOC_GETVERSION, &value) < 0)
+        return fail();
+    *generation = (uint32_t)value;
+    return 0;
+}
+
+/* ---- handles ------------------------------------------------------------- */
+
+int clinux_name_to_handle(int dirfd, const char *path, int32_t flags, uint8_t *out, uint32_t capacity,
+                          uint32_t *len, int32_t *type, int32_t *mount_id)
+{
+    union {
+        struct file_handle fh;
+        uint8_t space[sizeof(struct file_handle) + MAX_HANDLE_SZ];
+    } u;
+    u.fh.handle_bytes = MAX_HANDLE_SZ;
+    int mnt = 0;
+    if (name_to_handle_at(dirfd, path, &u.fh, &mnt, flags) < 0)
+        return fail();
+    if (u.fh.handle_bytes > capacity)
+        return -EOVERFLOW;
+    memcpy(out, u.fh.f_handle, u.fh.handle_bytes);
+    *len = u.fh.handle_bytes;
+    *type = u.fh.handle_type;
+    *mount_id = mnt;
+    return 0;
+}
+
+int clinux_open_by_handle(int mount_fd, int32_t type, const uint8_t *bytes, uint32_t len, int32_t flags)
+{
+    union {
+        struct file_handle fh;
+        uint8_t space[sizeof(struct file_handle) + MAX_HANDLE_SZ];
+    } u;
+    if (len > MAX_HANDLE_SZ)
+        return -EINVAL;
+    u.fh.handle_bytes = len;
+    u.fh.handle_type = type;
+    memcpy(u.fh.f_handle, bytes, len);
+    int fd = open_by_handle_at(mount_fd, &u.fh, flags | O_CLOEXEC);
+    return fd < 0 ? fail() : fd;
+}
+
+/* ---- names --------------------------------------------------------------- */
+
+int clinux_renameat2(int olddirfd, const char *oldpath, int newdirfd, const char *newpath, uint32_t flags)
+{
+    return renameat2(olddirfd, oldpath, newdirfd, newpath, flags) < 0 ? fail() : 0;
+}
+
+struct clinux_dirent64 {
+    uint64_t d_ino;
+    int64_t d_off;
+    uint16_t d_reclen;
+    uint8_t d_type;
+    char d_name[];
+};
+
+int clinux_getdents64(int fd, void *buf, size_t len)
+{
+    long n = syscall(SYS_getdents64, fd, buf, len);
+    return n < 0 ? fail() : (int)n;
+}
+
+uint32_t clinux_dirent_at(const void *buf, size_t filled, size_t offset, uint64_t *ino, int64_t *off, uint8_t *type,
+                          const char **name)
+{
+    size_t header = offsetof(struct clinux_dirent64, d_name);
+    if (offset > filled || filled - offset < header)
+        return 0;
+    const struct clinux_dirent64 *d = (const struct clinux_dirent64 *)((const uint8_t *)buf + offset);
+    if (d->d_reclen < header + 1 || d->d_reclen > filled - offset)
+        return 0;
+    /* The name is NUL-terminated inside the record; check, do not trust. */
+    if (memchr(d->d_name, 0, d->d_reclen - header) == NULL)
+        return 0;
+    *ino = d->d_ino;
+    *off = d->d_off;
+    *type = d->d_type;
+    *name = d->d_name;
+    return d->d_reclen;
+}
+
+/* ---- data ---------------------------------------------------------------- */
+
+ssize_t clinux_copy_file_range(int fd_in, int64_t off_in, int fd_out, int64_t off_out, size_t len)
+{
+    loff_t in = off_in, out = off_out;
+    ssize_t n = copy_file_range(fd_in, &in, fd_out, &out, len, 0);
+    return n < 0 ? fail() : n;
+}
+
+int clinux_fallocate(int fd, int32_t mode, int64_t offset, int64_t length)
+{
+    return fallocate(fd, mode, offset, length) < 0 ? fail() : 0;
+}
+
+int clinux_clone_range(int dst_fd, int src_fd, uint64_t src_offset, uint64_t length, uint64_t dst_offset)
+{
+    struct file_clone_range range = {
+        .src_fd = src_fd,
+        .src_offset = src_offset,
+        .src_length = length,
+        .dest_offset = dst_offset,
+    };
+    return ioctl(dst_fd, FICLONERANGE, &range) < 0 ? fail() : 0;
+}
+
+/* ---- randomness ---------------------------------------------------------- */
+
+int clinux_random(void *buf, size_t len)
+{
+    uint8_t *p = buf;
+    size_t done = 0;
+    /* getrandom returns at most 32 MiB a call and may be interrupted;
+     * bounded: a key is a few dozen bytes. */
+    for (int tries = 0; done < len && tries < 64; tries++) {
+        ssize_t n = getrandom(p + done, len - done, 0);
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            return fail();
+        }
+        done += (size_t)n;
+    }
+    return done == len ? 0 : -EIO;
+}
+
+/* ---- SHA-256 (FIPS 180-4, section 6.2) ----------------------------------- */
+
+/* First 32 bits of the fractional parts of the cube roots of the first 64
+ * primes (FIPS 180-4, 4.2.2). */
+static const uint32_t sha256_k[64] = {
+    0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
+    0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174,
+    0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f, 0x4a7484aa, 0x5cb0a9dc, 0x76f988da,
+    0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7, 0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967,
+    0x27b70a85, 0x2e1b2138, 0x4d2c6dfc, 0x53380d13, 0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85,
+    0xa2bfe8a1, 0xa81a664b, 0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070,
+    0x19a4c116, 0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3,
+    0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2,
+};
+
+struct sha256 {
+    uint32_t h[8];
+    uint64_t total;
+    uint8_t block[64];
+    size_t used;
+};
+
+static inline uint32_t rotr(uint32_t x, int n) { return (x >> n) | (x << (32 - n)); }
+
+static void sha256_compress(struct sha256 *s, const uint8_t *p)
+{
+    uint32_t w[64];
+    for (int t = 0; t < 16; t++)
+        w[t] = (uint32_t)p[4 * t] << 24 | (uint32_t)p[4 * t + 1] << 16 | (uint32_t)p[4 * t + 2] << 8 |
+               (uint32_t)p[4 * t + 3];
+    for (int t = 16; t < 64; t++) {
+        uint32_t s0 = rotr(w[t - 15], 7) ^ rotr(w[t - 15], 18) ^ (w[t - 15] >> 3);
+        uint32_t s1 = rotr(w[t - 2], 17) ^ rotr(w[t - 2], 19) ^ (w[t - 2] >> 10);
+        w[t] = w[t - 16] + s0 + w[t - 7] + s1;
+    }
+    uint32_t a = s->h[0], b = s->h[1], c = s->h[2], d = s->h[3];
+    uint32_t e = s->h[4], f = s->h[5], g = s->h[6], h = s->h[7];
+    for (int t = 0; t < 64; t++) {
+        uint32_t t1 = h + (rotr(e, 6) ^ rotr(e, 11) ^ rotr(e, 25)) + ((e & f) ^ (~e & g)) + sha256_k[t] + w[t];
+        uint32_t t2 = (rotr(a, 2) ^ rotr(a, 13) ^ rotr(a, 22)) + ((a & b) ^ (a & c) ^ (b & c));
+        h = g;
+        g = f;
+        f = e;
+        e = d + t1;
+        d = c;
+        c = b;
+        b = a;
+        a = t1 + t2;
+    }
+    s->h[0] += a;
+    s->h[1] += b;
+    s->h[2] += c;
+    s->h[3] += d;
+    s->h[4] += e;
+    s->h[5] += f;
+    s->h[6] += g;
+    s->h[7] += h;
+}
+
+static void sha256_init(struct sha256 *s)
+{
+    static const uint32_t iv[8] = {
+        0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19,
+    };
+    memcpy(s->h, iv, sizeof(iv));
+    s->total = 0;
+    s->used = 0;
+}
+
+static void sha256_update(struct sha256 *s, const void *data, size_t len)
+{
+    const uint8_t *p = data;
+    s->total += len;
+    while (len > 0) {
+        size_t take = 64 - s->used;
+        if (take > len)
+            take = len;
+        memcpy(s->block + s->used, p, take);
+        s->used += take;
+        p += take;
+        len -= take;
+        if (s->used == 64) {
+            sha256_compress(s, s->block);
+            s->used = 0;
+        }
+    }
+}
+
+static void sha256_final(struct sha256 *s, uint8_t out[32])
+{
+    uint64_t bits = s->total * 8;
+    uint8_t pad = 0x80;
+    sha256_update(s, &pad, 1);
+    uint8_t zero = 0;
+    while (s->used != 56)
+        sha256_update(s, &zero, 1);
+    uint8_t length[8];
+    for (int i = 0; i < 8; i++)
+        length[i] = (uint8_t)(bits >> (56 - 8 * i));
+    sha256_update(s, length, 8);
+    for (int i = 0; i < 8; i++) {
+        out[4 * i] = (uint8_t)(s->h[i] >> 24);
+        out[4 * i + 1] = (uint8_t)(s->h[i] >> 16);
+        out[4 * i + 2] = (uint8_t)(s->h[i] >> 8);
+        out[4 * i + 3] = (uint8_t)s->h[i];
+    }
+}
+
+void clinux_sha256(const void *data, size_t len, uint8_t out[32])
+{
+    struct sha256 s;
+    sha256_init(&s);
+    sha256_update(&s, data, len);
+    sha256_final(&s, out);
+}
+
+void clinux_hmac_sha256(const void *key, size_t key_len, const void *data, size_t len, uint8_t out[32])
+{
+    uint8_t k[64];
+    memset(k, 0, sizeof(k));
+    if (key_len > 64)
+        clinux_sha256(key, key_len, k);
+    else
+        memcpy(k, key, key_len);
+
+    uint8_t pad[64];
+    struct sha256 s;
+    for (int i = 0; i < 64; i++)
+        pad[i] = k[i] ^ 0x36;
+    sha256_init(&s);
+    sha256_update(&s, pad, 64);
+    sha256_update(&s, data, len);
+    uint8_t inner[32];
+    sha256_final(&s, inner);
+
+    for (int i = 0; i < 64; i++)
+        pad[i] = k[i] ^ 0x5c;
+    sha256_init(&s);
+    sha256_update(&s, pad, 64);
+    sha256_update(&s, inner, 32);
+    sha256_final(&s, out);
+}
