@@ -1,0 +1,121 @@
+/// What a SigV4 request carries to be verified, from the `Authorization` header or a presigned URL's query.
+///
+/// Amazon S3 API Reference, "Authenticating Requests (AWS Signature Version 4)": the header form
+/// (`AWS4-HMAC-SHA256 Credential=..., SignedHeaders=..., Signature=...`) and the query form
+/// (`X-Amz-Algorithm`, `X-Amz-Credential`, `X-Amz-Date`, `X-Amz-Expires`, `X-Amz-SignedHeaders`,
+/// `X-Amz-Signature`).
+public struct S3SigV4Authorization: Hashable, Sendable {
+    public static let algorithm = "AWS4-HMAC-SHA256"
+
+    public var credential: S3SigV4Credential
+    /// Lowercase names, in the order given (which must be sorted).
+    public var signedHeaders: [String]
+    /// The 32 signature bytes.
+    public var signature: [UInt8]
+    /// Presigned only: the `X-Amz-Date` and `X-Amz-Expires` values.
+    public var presignedDate: S3Timestamp?
+    public var presignedExpires: Int64?
+
+    public var isPresigned: Bool { presignedDate != nil }
+
+    /// Parses an `Authorization` header value.
+    public init(header value: String) throws(S3Error) {
+        let malformed = S3ErrorCode.authorizationHeaderMalformed
+        guard value.utf8.count <= 4096 else { throw S3Error(malformed, "The authorization header is too long.") }
+        guard value.hasPrefix(S3SigV4Authorization.algorithm + " ") else {
+            if value.hasPrefix("AWS ") {
+                throw S3Error(.invalidRequest, "Please use AWS4-HMAC-SHA256.")
+            }
+            throw S3Error(malformed, "The authorization mechanism you have provided is not supported. Please use AWS4-HMAC-SHA256.")
+        }
+        var credential: S3SigV4Credential?
+        var signedHeaders: [String]?
+        var signature: [UInt8]?
+        let rest = value.dropFirst(S3SigV4Authorization.algorithm.count + 1)
+        for component in rest.split(separator: ",") {
+            let trimmed = component.drop(while: { $0 == " " })
+            guard let equals = trimmed.firstIndex(of: "=") else {
+                throw S3Error(malformed, "The authorization header is malformed; incorrect component \"\(trimmed.prefix(64))\".")
+            }
+            let key = trimmed[..<equals]
+            let item = trimmed[trimmed.index(after: equals)...].reversed().drop(while: { $0 == " " }).reversed()
+            let itemText = Substring(String(item))
+            switch key {
+            case "Credential":
+                credential = try S3SigV4Credential(parsing: itemText, malformed: malformed)
+            case "SignedHeaders":
+                signedHeaders = try S3SigV4Authorization.parseSignedHeaders(itemText, malformed: malformed)
+            case "Signature":
+                guard let bytes = S3Hex.decode(itemText.utf8, count: 32) else {
+                    throw S3Error(malformed, "The authorization header is malformed; the signature is not 64 hex digits.")
+                }
+                signature = bytes
+            default:
+                throw S3Error(malformed, "The authorization header is malformed; unknown component \"\(key.prefix(64))\".")
+            }
+        }
+        guard let credential, let signedHeaders, let signature else {
+            throw S3Error(malformed, "The authorization header is malformed; it needs Credential, SignedHeaders and Signature.")
+        }
+        self.credential = credential
+        self.signedHeaders = signedHeaders
+        self.signature = signature
+        self.presignedDate = nil
+        self.presignedExpires = nil
+    }
+
+    /// The longest validity a presigned URL may ask for: seven days.
+    public static let maxPresignedExpires: Int64 = 604_800
+
+    /// Parses the query parameters of a presigned URL; nil when `X-Amz-Algorithm` is absent.
+    public init?(query: S3QueryParameters) throws(S3Error) {
+        guard let algorithm = query["X-Amz-Algorithm"] else { return nil }
+        let malformed = S3ErrorCode.authorizationQueryParametersError
+        guard algorithm == S3SigV4Authorization.algorithm else {
+            throw S3Error(malformed, "X-Amz-Algorithm only supports \"AWS4-HMAC-SHA256\"")
+        }
+        guard let credentialText = query["X-Amz-Credential"], let dateText = query["X-Amz-Date"],
+            let expiresText = query["X-Amz-Expires"], let signedText = query["X-Amz-SignedHeaders"],
+            let signatureText = query["X-Amz-Signature"]
+        else {
+            throw S3Error(
+                malformed,
+                "Query-string authentication version 4 requires the X-Amz-Algorithm, X-Amz-Credential, "
+                    + "X-Amz-Signature, X-Amz-Date, X-Amz-SignedHeaders, and X-Amz-Expires parameters.")
+        }
+        credential = try S3SigV4Credential(parsing: Substring(credentialText), malformed: malformed)
+        guard let date = S3Timestamp(iso8601Basic: dateText) else {
+            throw S3Error(malformed, "X-Amz-Date must be in the ISO8601 Long Format \"yyyyMMdd'T'HHmmss'Z'\"")
+        }
+        guard let expires = S3IncomingRequest.decimal(expiresText).flatMap({ Int64(exactly: $0) }) else {
+            throw S3Error(malformed, "X-Amz-Expires should be a number")
+        }
+        guard expires <= S3SigV4Authorization.maxPresignedExpires else {
+            throw S3Error(malformed, "X-Amz-Expires must be less than a week (in seconds) that is; 604800 seconds")
+        }
+        guard let bytes = S3Hex.decode(signatureText.utf8, count: 32) else {
+            throw S3Error(.signatureDoesNotMatch)
+        }
+        signedHeaders = try S3SigV4Authorization.parseSignedHeaders(Substring(signedText), malformed: malformed)
+        signature = bytes
+        presignedDate = date
+        presignedExpires = expires
+    }
+
+    private static func parseSignedHeaders(_ text: Substring, malformed: S3ErrorCode) throws(S3Error) -> [String] {
+        let names = text.split(separator: ";", omittingEmptySubsequences: false).map(String.init)
+        guard !names.isEmpty, names.count <= 64,
+            names.allSatisfy({ !$0.isEmpty && $0 == $0.lowercased() })
+        else {
+            throw S3Error(malformed, "SignedHeaders must be a non-empty, lowercase, ';'-separated list.")
+        }
+        // The canonical request lists them sorted; a client that sent them in another order signed the
+        // sorted list all the same.
+        var sorted = names.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+        var unique: [String] = []
+        unique.reserveCapacity(sorted.count)
+        for name in sorted where unique.last != name { unique.append(name) }
+        sorted = unique
+        return sorted
+    }
+}
