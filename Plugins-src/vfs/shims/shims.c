@@ -192,6 +192,30 @@ uint32_t clinux_dirent_at(const void *buf, size_t filled, size_t offset, uint64_
     return d->d_reclen;
 }
 
+/* ---- extended attributes ------------------------------------------------ */
+
+ssize_t clinux_getxattr(const char *path, const char *name, void *value, size_t size)
+{
+    ssize_t n = getxattr(path, name, value, size);
+    return n < 0 ? fail() : n;
+}
+
+int clinux_setxattr(const char *path, const char *name, const void *value, size_t size, int32_t flags)
+{
+    return setxattr(path, name, value, size, flags) < 0 ? fail() : 0;
+}
+
+ssize_t clinux_listxattr(const char *path, char *list, size_t size)
+{
+    ssize_t n = listxattr(path, list, size);
+    return n < 0 ? fail() : n;
+}
+
+int clinux_removexattr(const char *path, const char *name)
+{
+    return removexattr(path, name) < 0 ? fail() : 0;
+}
+
 /* ---- data ---------------------------------------------------------------- */
 
 ssize_t clinux_copy_file_range(int fd_in, int64_t off_in, int fd_out, int64_t off_out, size_t len)

@@ -91,6 +91,13 @@ int clinux_getdents64(int fd, void *buf, size_t len);
 uint32_t clinux_dirent_at(const void *buf, size_t filled, size_t offset, uint64_t *ino, int64_t *off, uint8_t *type,
                           const char **name);
 
+/* ---- extended attributes (path-based; the path is an fd's /proc link) ---- */
+
+ssize_t clinux_getxattr(const char *path, const char *name, void *value, size_t size);
+int clinux_setxattr(const char *path, const char *name, const void *value, size_t size, int32_t flags);
+ssize_t clinux_listxattr(const char *path, char *list, size_t size);
+int clinux_removexattr(const char *path, const char *name);
+
 /* ---- data ----------------------------------------------------------------------- */
 
 ssize_t clinux_copy_file_range(int fd_in, int64_t off_in, int fd_out, int64_t off_out, size_t len);
