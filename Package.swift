@@ -91,8 +91,14 @@ let package = Package(
         // The VFS core: namespace, handles, dispatch, caches.
         .target(
             name: "ChimeraVFS",
-            dependencies: ["CChimera", "ChimeraPluginKit", logging, coreMetrics, atomics, crypto, collections],
+            dependencies: ["CChimera", "CChimeraRCU", "ChimeraPluginKit", logging, coreMetrics, atomics, crypto, collections],
             swiftSettings: swiftSettings
+        ),
+
+        // The caches' lock-free read side: liburcu's RCU hash table, in C.
+        .target(
+            name: "CChimeraRCU",
+            linkerSettings: [.linkedLibrary("urcu-bp"), .linkedLibrary("urcu-cds"), .linkedLibrary("urcu-common")]
         ),
 
         // The module conformance kit behind `chimera vfs-test`.

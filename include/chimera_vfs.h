@@ -183,7 +183,9 @@ typedef uint32_t chimera_vfs_op_t;
 #define CHIMERA_VFS_OP_LISTXATTR        31
 #define CHIMERA_VFS_OP_REMOVEXATTR      32
 /* A small module-wide key-value store, for object metadata where a module
- * has no xattrs. req->fh is empty. CHIMERA_NODATA when the key is absent. */
+ * has no xattrs. req->fh names some object of the module (front-ends pass a
+ * mount root); it tells the core which module, and modules may ignore it.
+ * CHIMERA_NODATA when the key is absent. */
 #define CHIMERA_VFS_OP_KV_GET           33
 #define CHIMERA_VFS_OP_KV_PUT           34
 #define CHIMERA_VFS_OP_KV_DELETE        35
