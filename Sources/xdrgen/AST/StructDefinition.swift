@@ -1,0 +1,6 @@
+/// `struct name { declarations };`
+struct StructDefinition: Equatable {
+    var name: String
+    var fields: [Declaration]
+    var location: SourceLocation
+}

@@ -1,0 +1,4 @@
+/// `typedef declaration;`: `declaration.name` is the new type's name.
+struct TypedefDefinition: Equatable {
+    var declaration: Declaration
+}
