@@ -124,27 +124,31 @@ final class HandleCodec: Sendable {
             }
         default:
             let key = InodeTable.Key(inode: handle.load(UInt64.self, at: 1), birth: handle.load(Int64.self, at: 9))
-            guard let path = inodes.path(of: key) else { throw .stale }
-            let fd: Int32
-            if path.isEmpty {
-                fd = try PosixCall.openAt(rootFD, ".", clinux_O_PATH | clinux_O_DIRECTORY)
-            } else {
-                do {
-                    fd = try PosixCall.shim {
-                        clinux_open_beneath(rootFD, path, clinux_O_PATH | clinux_O_NOFOLLOW, 0, 1)
-                    }
-                } catch {
-                    throw .stale
-                }
+            for path in inodes.paths(of: key) {
+                if let fd = openInode(key, at: path) { return fd }
+                inodes.forget(key, path: path)
             }
-            // The path may name another object by now.
-            guard let st = try? PosixCall.stat(fd), st.stx_ino == key.inode, Self.birth(st) == key.birth else {
-                PosixCall.close(fd)
-                inodes.forget(key)
-                throw .stale
-            }
-            return fd
+            throw .stale
         }
+    }
+
+    /// The inode at `path` beneath the root, if it is still `key`'s.
+    private func openInode(_ key: InodeTable.Key, at path: String) -> Int32? {
+        let fd: Int32
+        if path.isEmpty {
+            guard let root = try? PosixCall.openAt(rootFD, ".", clinux_O_PATH | clinux_O_DIRECTORY) else { return nil }
+            fd = root
+        } else {
+            let opened = clinux_open_beneath(rootFD, path, clinux_O_PATH | clinux_O_NOFOLLOW, 0, 1)
+            guard opened >= 0 else { return nil }
+            fd = opened
+        }
+        // The path may name another object by now.
+        guard let st = try? PosixCall.stat(fd), st.stx_ino == key.inode, Self.birth(st) == key.birth else {
+            PosixCall.close(fd)
+            return nil
+        }
+        return fd
     }
 
     /// Check the handle's shape and MAC.
@@ -204,6 +208,13 @@ final class HandleCodec: Sendable {
         let prefix = rootPath == "/" ? "/" : rootPath + "/"
         guard full.hasPrefix(prefix), !full.hasSuffix(" (deleted)") else { return nil }
         return String(full.dropFirst(prefix.count))
+    }
+
+    /// The object at `fd` got another name (LINK, LINK_AT): remember it.
+    func linked(_ fd: Int32, stat: statx, into directory: Int32, _ name: String) {
+        guard mode == .inode, let parent = relativePath(of: directory) else { return }
+        let key = InodeTable.Key(inode: stat.stx_ino, birth: Self.birth(stat))
+        inodes.record(key, path: parent.isEmpty ? name : parent + "/" + name)
     }
 
     /// A directory tree moved: keep the inode table's paths current.

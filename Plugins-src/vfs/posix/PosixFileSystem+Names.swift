@@ -115,6 +115,7 @@ extension PosixFileSystem {
         if PosixAttributes.isDirectory(object.stat) { throw PosixError(.isDirectory) }
         try linkDescriptor(object.fd, into: dir.fd, name)
         object.stat = try PosixCall.stat(object.fd)
+        codec.linked(object.fd, stat: object.stat, into: dir.fd, name.string)
         PosixAttributes.fill(&request.raw.pointee.r_attrs, from: object.stat)
         directoryAttributes(request, dir)
     }

@@ -188,7 +188,9 @@ extension PosixFileSystem {
         } else {
             try linkDescriptor(fd, into: dir.fd, name)
         }
-        PosixAttributes.fill(&request.raw.pointee.r_attrs, from: try PosixCall.stat(fd))
+        let st = try PosixCall.stat(fd)
+        codec.linked(fd, stat: st, into: dir.fd, name.string)
+        PosixAttributes.fill(&request.raw.pointee.r_attrs, from: st)
         directoryAttributes(request, dir)
     }
 

@@ -47,7 +47,8 @@ public final class PosixFileSystem: Sendable {
         let settings = try PosixConfig(parsing: config)
         self.host = host
 
-        let fd = Glibc.open(settings.root, clinux_O_PATH | clinux_O_DIRECTORY | O_CLOEXEC)
+        // A real fd, not O_PATH: open_by_handle_at refuses O_PATH mount fds.
+        let fd = Glibc.open(settings.root, O_RDONLY | clinux_O_DIRECTORY | O_CLOEXEC)
         guard fd >= 0 else {
             let code = errno
             switch code {
