@@ -38,8 +38,10 @@ public enum S3MultipartUpload {
         var parts: [StoredPart] = []
         parts.reserveCapacity(requested.count)
         var total: UInt64 = 0
+        for index in requested.indices.dropFirst() where requested[index - 1].partNumber >= requested[index].partNumber {
+            throw S3Error(.invalidPartOrder)
+        }
         for (index, request) in requested.enumerated() {
-            if index > 0 && requested[index - 1].partNumber >= request.partNumber { throw S3Error(.invalidPartOrder) }
             guard let part = stored[request.partNumber], let md5 = S3ETag.md5(of: request.etag), md5 == part.md5 else {
                 throw S3Error(
                     .invalidPart, details: [.init("PartNumber", String(request.partNumber)), .init("ETag", request.etag)])
