@@ -3,21 +3,21 @@ import ChimeraPluginKit
 import CLinuxShims
 
 /// statx → `chimera_attrs`.
-enum PosixAttributes {
+public enum PosixAttributes {
     /// What the POSIX modules can fill. No GENERATION (it takes an ioctl on
     /// a real fd) and no DOS bits (Linux has none).
-    static let supported: VFSAttributeMask = [.stat, .btime, .change]
+    public static let supported: VFSAttributeMask = [.stat, .btime, .change]
 
     /// Fill `attrs` from `st` when the caller asked for anything
     /// (`req_mask` ≠ 0); the request mask is kept.
-    static func fill(_ attrs: inout chimera_attrs, from st: statx) {
+    public static func fill(_ attrs: inout chimera_attrs, from st: statx) {
         guard attrs.req_mask != 0 else { return }
         let requested = attrs.req_mask
         attrs = make(st)
         attrs.req_mask = requested
     }
 
-    static func make(_ st: statx) -> chimera_attrs {
+    public static func make(_ st: statx) -> chimera_attrs {
         var a = chimera_attrs()
         a.mode = UInt32(st.stx_mode)
         a.nlink = st.stx_nlink
@@ -44,11 +44,11 @@ enum PosixAttributes {
         return a
     }
 
-    static func time(_ t: statx_timestamp) -> chimera_timespec {
+    public static func time(_ t: statx_timestamp) -> chimera_timespec {
         chimera_timespec(seconds: t.tv_sec, nanoseconds: t.tv_nsec)
     }
 
-    static func isDirectory(_ st: statx) -> Bool { UInt32(st.stx_mode) & UInt32(CHIMERA_S_IFMT) == UInt32(CHIMERA_S_IFDIR) }
-    static func isRegular(_ st: statx) -> Bool { UInt32(st.stx_mode) & UInt32(CHIMERA_S_IFMT) == UInt32(CHIMERA_S_IFREG) }
-    static func isSymlink(_ st: statx) -> Bool { UInt32(st.stx_mode) & UInt32(CHIMERA_S_IFMT) == UInt32(CHIMERA_S_IFLNK) }
+    public static func isDirectory(_ st: statx) -> Bool { UInt32(st.stx_mode) & UInt32(CHIMERA_S_IFMT) == UInt32(CHIMERA_S_IFDIR) }
+    public static func isRegular(_ st: statx) -> Bool { UInt32(st.stx_mode) & UInt32(CHIMERA_S_IFMT) == UInt32(CHIMERA_S_IFREG) }
+    public static func isSymlink(_ st: statx) -> Bool { UInt32(st.stx_mode) & UInt32(CHIMERA_S_IFMT) == UInt32(CHIMERA_S_IFLNK) }
 }

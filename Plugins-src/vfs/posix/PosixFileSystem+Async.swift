@@ -1,0 +1,29 @@
+import ChimeraPluginKit
+
+/// What a module that submits I/O itself (io_uring) needs from the shared
+/// code: descriptors it can use without a blocking call, or nil — the
+/// caller then runs the op through ``perform(_:)`` on the delegation pool.
+extension PosixFileSystem {
+    /// The cached O_PATH descriptor for a handle, without any syscall: nil
+    /// when it is not cached (or is not a handle at all).
+    public func cachedDescriptor(_ bytes: UnsafeRawBufferPointer) -> PathDescriptor? {
+        guard let handle = PosixHandle(bytes) else { return nil }
+        return cache.lookup(handle)
+    }
+
+    /// Drop a handle's cached descriptor (its object turned out removed).
+    public func evict(_ bytes: UnsafeRawBufferPointer) {
+        guard let handle = PosixHandle(bytes) else { return }
+        cache.remove(handle)
+    }
+
+    /// The fd behind an open handle, or nil when it is not one of ours.
+    public func openDescriptor(_ handle: UInt64) -> Int32? {
+        try? openFiles.descriptor(handle)
+    }
+
+    /// Forget an open handle and return its fd for the caller to close.
+    public func releaseOpenHandle(_ handle: UInt64) -> Int32? {
+        try? openFiles.unregister(handle)
+    }
+}
