@@ -71,6 +71,11 @@ extension RingThread {
 
         if chimera_uring_sq_space(ring) < UInt32(steps.count) { _ = io_uring_submit(ring) }
         guard let slot = free.last, chimera_uring_sq_space(ring) >= UInt32(steps.count) else {
+            if request.op == .close {
+                // Already taken out of the open-file table: close here.
+                Glibc.close(fd)
+                return request.complete(.ok)
+            }
             return delegate(request)
         }
         let iovecs = vectors + slot * Self.vectorsPerSlot
@@ -165,8 +170,11 @@ extension RingThread {
         slots[index].set(step, result)
         slots[index].pending -= 1
         guard slots[index].pending == 0 else { return }
-        let slot = slots[index]
+        var slot = slots[index]
         slots[index] = RingSlot()
+        // The kernel is done with the descriptor; let it go now, so it does
+        // not pin a removed inode while the op is retried on the pool.
+        slot.descriptor = nil
         free.append(index)
         guard let request = slot.request, let stats else { return }
         finish(request, slot, pre: stats[2 * index], post: stats[2 * index + 1])

@@ -194,10 +194,12 @@ final class HandleCodec: Sendable {
         return out
     }
 
-    // MARK: Paths (inode handles only)
+    // MARK: Paths
 
     /// The path of `fd` relative to the root ("" for the root itself), or
-    /// nil when it is not beneath the root or no longer linked.
+    /// nil when it is not beneath the root or no longer linked. For
+    /// directories (always connected to their parents) this is also the
+    /// check that a directory is still inside the root.
     func relativePath(of fd: Int32) -> String? {
         var link = ProcPath(fd)
         var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)

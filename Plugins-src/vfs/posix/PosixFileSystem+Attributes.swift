@@ -74,13 +74,9 @@ extension PosixFileSystem {
         if valid.contains(.size) {
             if PosixAttributes.isDirectory(object.stat) { throw PosixError(.isDirectory) }
             guard PosixAttributes.isRegular(object.stat) else { throw .invalid }
-            if request.openHandle != 0 {
-                let fd = try openFiles.descriptor(request.openHandle)
-                guard attrs.size <= UInt64(Int64.max) else { throw PosixError(.fileTooBig) }
-                _ = try PosixCall.libc { ftruncate(fd, off_t(attrs.size)) }
-            } else {
-                try truncate(object.fd, to: attrs.size)
-            }
+            // By path (through /proc) even with an open handle: that one
+            // may be read-only, and the server may truncate any file.
+            try truncate(object.fd, to: attrs.size)
         }
         if !valid.intersection([.atime, .mtime, .atimeNow, .mtimeNow]).isEmpty {
             try setTimes(object.fd, attrs)

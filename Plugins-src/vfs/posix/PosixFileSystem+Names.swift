@@ -24,7 +24,13 @@ extension PosixFileSystem {
             return
         }
         let fd = try PosixCall.openAt(dir.fd, "..", clinux_O_PATH | clinux_O_DIRECTORY)
-        setResult(request, try adopt(fd))
+        let parent = PathDescriptor(fd)
+        guard codec.relativePath(of: parent.fd) != nil else {
+            // Moved out from under the root on the host: stop here.
+            setResult(request, dir)
+            return
+        }
+        setResult(request, try adopt(try PosixCall.libc { fcntl(parent.fd, F_DUPFD_CLOEXEC, 0) }))
     }
 
     func mkdir(_ request: VFSRequest) throws(PosixError) {

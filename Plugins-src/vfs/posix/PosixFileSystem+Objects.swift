@@ -31,24 +31,35 @@ extension PosixFileSystem {
     }
 
     func object(_ handle: PosixHandle) throws(PosixError) -> PosixObject {
-        // A cached descriptor was put there for exactly these bytes, after
-        // they were issued or verified: no MAC check needed.
-        if let cached = cache.lookup(handle) {
-            if let st = try? PosixCall.stat(cached.fd), st.stx_nlink > 0 {
-                return PosixObject(descriptor: cached, stat: st, handle: handle)
-            }
-            // Removed since (or the stat failed): ask the kernel afresh.
-            cache.remove(handle)
-        }
+        if let cached = cachedObject(handle) { return cached }
         let descriptor = PathDescriptor(try codec.open(handle))
         let st = try PosixCall.stat(descriptor.fd)
-        if st.stx_nlink == 0 && PosixAttributes.isDirectory(st) {
-            throw .stale
+        if PosixAttributes.isDirectory(st) {
+            // A removed directory is gone for good; one moved out of the
+            // root by the host's admin is no longer served.
+            guard st.stx_nlink > 0, codec.relativePath(of: descriptor.fd) != nil else { throw .stale }
         }
+        // A file with no links may still be open (CREATE_UNLINKED, another
+        // process): the kernel found it, so it is served, but not cached.
         if st.stx_nlink > 0 {
             cache.insert(handle, descriptor)
         }
         return PosixObject(descriptor: descriptor, stat: st, handle: handle)
+    }
+
+    /// The cached object for a handle, if its descriptor still names a
+    /// linked object. A cached descriptor was put there for exactly these
+    /// bytes after they were issued or verified: no MAC check is needed.
+    /// One whose object was removed leaves the cache, and is released
+    /// before the caller asks the kernel afresh (so it no longer pins the
+    /// inode).
+    private func cachedObject(_ handle: PosixHandle) -> PosixObject? {
+        guard let cached = cache.lookup(handle) else { return nil }
+        if let st = try? PosixCall.stat(cached.fd), st.stx_nlink > 0 {
+            return PosixObject(descriptor: cached, stat: st, handle: handle)
+        }
+        cache.remove(handle)
+        return nil
     }
 
     /// The entry `name` of directory `directory`, never following a symlink;
