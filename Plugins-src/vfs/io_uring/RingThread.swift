@@ -28,10 +28,12 @@ public final class RingThread: @unchecked Sendable {
     var watch: PluginFDWatch?
     var slots: [RingSlot] = []
     var free: [Int] = []
-    /// Two statx buffers a slot (pre, post) and its iovecs: memory the
-    /// kernel writes or reads until the slot's last CQE.
+    /// Each slot's statx buffers, iovecs and NUL-terminated names: memory
+    /// the kernel writes or reads until the slot's last CQE.
     var stats: UnsafeMutablePointer<statx>?
     var vectors: UnsafeMutablePointer<iovec>?
+    var names: UnsafeMutablePointer<CChar>?
+    static let nameBytes = 256
 
     init(index: UInt32, isLoop: Bool, fileSystem: PosixFileSystem, host: PluginHost) {
         self.index = index
@@ -59,9 +61,12 @@ public final class RingThread: @unchecked Sendable {
         self.eventFD = efd
         slots = Array(repeating: RingSlot(), count: Self.slotCount)
         free = Array((0..<Self.slotCount).reversed())
-        let stats = UnsafeMutablePointer<statx>.allocate(capacity: Self.slotCount * 2)
-        stats.initialize(repeating: statx(), count: Self.slotCount * 2)
+        let stats = UnsafeMutablePointer<statx>.allocate(capacity: Self.slotCount * RingSlot.statsPerSlot)
+        stats.initialize(repeating: statx(), count: Self.slotCount * RingSlot.statsPerSlot)
         self.stats = stats
+        let names = UnsafeMutablePointer<CChar>.allocate(capacity: Self.slotCount * 2 * Self.nameBytes)
+        names.initialize(repeating: 0, count: Self.slotCount * 2 * Self.nameBytes)
+        self.names = names
         let vectors = UnsafeMutablePointer<iovec>.allocate(capacity: Self.slotCount * Self.vectorsPerSlot)
         vectors.initialize(repeating: iovec(), count: Self.slotCount * Self.vectorsPerSlot)
         self.vectors = vectors
@@ -93,6 +98,7 @@ public final class RingThread: @unchecked Sendable {
         self.ring = nil
         stats?.deallocate()
         vectors?.deallocate()
+        names?.deallocate()
     }
 
     // MARK: Reaping
@@ -107,7 +113,7 @@ public final class RingThread: @unchecked Sendable {
             let data = completed.pointee.user_data
             let result = completed.pointee.res
             io_uring_cqe_seen(ring, completed)
-            record(slot: Int(data >> 8), step: Int(data & 0xff), result: result)
+            record(slot: Int(data >> 8), step: UInt8(data & 0xff), result: result)
         }
     }
 }

@@ -17,6 +17,26 @@ extension PosixFileSystem {
         cache.remove(handle)
     }
 
+    /// Drop the cached descriptor of an inode (removed or replaced).
+    public func evict(inode: UInt64) {
+        cache.remove(inode: inode)
+    }
+
+    /// Whether handles are kernel handles. With inode handles, renames and
+    /// links must update the path table, which the blocking code does.
+    public var kernelHandles: Bool { codec.mode == .kernel }
+
+    /// OK for a name a client may use in a directory op (one component, not
+    /// `.` or `..`, no NUL, at most 255 bytes), else the status to fail with.
+    public static func nameStatus(_ raw: UnsafeRawBufferPointer) -> VFSStatus {
+        do {
+            _ = try PosixName(raw)
+            return .ok
+        } catch {
+            return error.status
+        }
+    }
+
     /// The fd behind an open handle, or nil when it is not one of ours.
     public func openDescriptor(_ handle: UInt64) -> Int32? {
         try? openFiles.descriptor(handle)

@@ -42,7 +42,7 @@ extension PosixFileSystem {
         // A file with no links may still be open (CREATE_UNLINKED, another
         // process): the kernel found it, so it is served, but not cached.
         if st.stx_nlink > 0 {
-            cache.insert(handle, descriptor)
+            cache.insert(handle, descriptor, inode: st.stx_ino)
         }
         return PosixObject(descriptor: descriptor, stat: st, handle: handle)
     }
@@ -77,7 +77,7 @@ extension PosixFileSystem {
         let st = try PosixCall.stat(fd)
         let handle = try codec.handle(for: fd, stat: st)
         if st.stx_nlink > 0 {
-            cache.insert(handle, descriptor)
+            cache.insert(handle, descriptor, inode: st.stx_ino)
         }
         return PosixObject(descriptor: descriptor, stat: st, handle: handle)
     }
