@@ -13,7 +13,9 @@ public struct S3SigV4Credential: Hashable, Sendable {
 
     /// Parses the credential; `malformed` is the error to throw (header or query flavour).
     init(parsing text: Substring, malformed: S3ErrorCode) throws(S3Error) {
-        let parts = text.split(separator: "/", omittingEmptySubsequences: false)
+        let parts = text.utf8.split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: false).map {
+            Substring($0)
+        }
         // The access key may not contain "/", so exactly five parts.
         guard parts.count == 5, !parts[0].isEmpty else {
             throw S3Error(malformed, "Error parsing the Credential: \(text.prefix(200))")
