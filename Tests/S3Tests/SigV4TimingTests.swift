@@ -25,7 +25,7 @@ struct SigV4TimingTests {
         ]
         let verifier = AWSExample.verifier()
         let router = S3Router()
-        let iterations = 20000
+        let iterations = 5000
         var verified = 0
         let clock = ContinuousClock()
         let elapsed = try clock.measure {
