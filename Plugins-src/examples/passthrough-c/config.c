@@ -164,8 +164,8 @@ static int key_from_file(struct pt_module *m, const char *path, char *error, siz
     chimera_status_t beneath = pt_dir_beneath_root(m, dirfd);
     close(dirfd);
     if (beneath == CHIMERA_OK) {
-        return fail(error, error_len, "config key \"key_file\": \"%s\" lies beneath \"root\", where clients can read it",
-                    path);
+        return fail(error, error_len,
+                    "config key \"key_file\": \"%s\" lies beneath \"root\", where clients can read it", path);
     }
 
     /* Two tries: if another process creates the file between our open and
@@ -176,8 +176,9 @@ static int key_from_file(struct pt_module *m, const char *path, char *error, siz
             int rc = read_key(fd, m->key);
             close(fd);
             if (rc != 0) {
-                return fail(error, error_len, "config key \"key_file\": \"%s\" must be a regular file of exactly %d bytes",
-                            path, PT_SIPHASH_KEY_LEN);
+                return fail(error, error_len,
+                            "config key \"key_file\": \"%s\" must be a regular file of exactly %d bytes", path,
+                            PT_SIPHASH_KEY_LEN);
             }
             return 0;
         }

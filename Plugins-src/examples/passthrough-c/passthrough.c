@@ -794,7 +794,8 @@ static chimera_status_t op_readdir(const struct pt_module *m, struct chimera_vfs
                 }
                 if (cfd >= 0) {
                     struct statx s;
-                    if ((a->flags & CHIMERA_VFS_READDIR_HANDLES) && pt_handle_encode(m, cfd, fh, &fh_len) != CHIMERA_OK) {
+                    if ((a->flags & CHIMERA_VFS_READDIR_HANDLES) &&
+                        pt_handle_encode(m, cfd, fh, &fh_len) != CHIMERA_OK) {
                         fh_len = 0;
                     }
                     if ((a->flags & CHIMERA_VFS_READDIR_ATTRS) && fd_statx(cfd, &s) == 0) {
@@ -1108,7 +1109,8 @@ static chimera_status_t op_create(const struct pt_module *m, struct chimera_vfs_
     }
     attrs_set(&req->r_dir_pre_attrs, &d.stx);
 
-    mode_t perm = (a->attrs.valid_mask & CHIMERA_ATTR_MODE) ? (a->attrs.mode & 07777) : (kind == PT_MKDIR ? 0755 : 0644);
+    mode_t perm = (a->attrs.valid_mask & CHIMERA_ATTR_MODE) ? (a->attrs.mode & 07777)
+                                                           : (kind == PT_MKDIR ? 0755 : 0644);
     int rc;
     switch (kind) {
     case PT_MKDIR:
