@@ -26,3 +26,7 @@ mkdir -p Sources/ONCRPC/Generated Sources/NFS3/Generated
     --prefix NFS3 --strip-suffix 3 --strip-type-word nfs --strip-member-word ERR --strip-member-word NFS
 "$XDRGEN" xdr/mount3.x --output Sources/NFS3/Generated/MOUNT3XDR.swift \
     --prefix MOUNT3 --strip-suffix 3 --strip-member-word ERR
+
+# The generator's golden test output (compiled into XDRTests).
+"$XDRGEN" xdr/tests/sample.x --output Tests/XDRTests/Golden/SampleXDR.swift \
+    --prefix Sample --strip-type-word sample --strip-member-word sample --access internal
