@@ -73,7 +73,7 @@ extension RingThread {
             if st.stx_nlink == 0 {
                 // The cached descriptor outlived its object: resolve afresh
                 // (STALE, or a file that is only open) on the pool.
-                fileSystem.evict(request.handle)
+                fileSystem.evict(RequestBytes.handle(request))
                 return delegate(request)
             }
             PosixAttributes.fill(&raw.pointee.r_attrs, from: st)

@@ -43,7 +43,7 @@ extension RingThread {
 
         switch request.op {
         case .getattr:
-            guard let cached = fileSystem.cachedDescriptor(request.handle) else { return delegate(request) }
+            guard let cached = fileSystem.cachedDescriptor(RequestBytes.handle(request)) else { return delegate(request) }
             held.0 = cached
             context.fd = cached.fd
             steps = [.main]
@@ -80,8 +80,8 @@ extension RingThread {
                 steps = [.main, .postStat]
             }
         case .remove:
-            guard let dir = fileSystem.cachedDescriptor(request.handle) else { return delegate(request) }
-            firstName = request.name
+            guard let dir = fileSystem.cachedDescriptor(RequestBytes.handle(request)) else { return delegate(request) }
+            firstName = RequestBytes.of(raw.pointee.remove.name, raw.pointee.remove.name_len)
             held.0 = dir
             context.fd = dir.fd
             if wantsDirPre { steps.append(.preStat) }
@@ -90,12 +90,12 @@ extension RingThread {
         case .rename:
             // Inode handles keep a path table the blocking code updates.
             guard fileSystem.kernelHandles,
-                let from = fileSystem.cachedDescriptor(request.handle),
+                let from = fileSystem.cachedDescriptor(RequestBytes.handle(request)),
                 let to = fileSystem.cachedDescriptor(
-                    UnsafeRawBufferPointer(start: raw.pointee.rename.new_dir_fh, count: Int(raw.pointee.rename.new_dir_fh_len)))
+                    RequestBytes.of(raw.pointee.rename.new_dir_fh, raw.pointee.rename.new_dir_fh_len))
             else { return delegate(request) }
-            firstName = request.name
-            secondName = UnsafeRawBufferPointer(start: raw.pointee.rename.new_name, count: Int(raw.pointee.rename.new_name_len))
+            firstName = RequestBytes.of(raw.pointee.rename.name, raw.pointee.rename.name_len)
+            secondName = RequestBytes.of(raw.pointee.rename.new_name, raw.pointee.rename.new_name_len)
             held = (from, to)
             context.fd = from.fd
             context.fd2 = to.fd
@@ -108,11 +108,11 @@ extension RingThread {
             if raw.pointee.rename.r_new_dir_post_attrs.req_mask != 0 { steps.append(.otherPostStat) }
         case .link:
             guard fileSystem.kernelHandles,
-                let object = fileSystem.cachedDescriptor(request.handle),
+                let object = fileSystem.cachedDescriptor(RequestBytes.handle(request)),
                 let dir = fileSystem.cachedDescriptor(
-                    UnsafeRawBufferPointer(start: raw.pointee.link.dir_fh, count: Int(raw.pointee.link.dir_fh_len)))
+                    RequestBytes.of(raw.pointee.link.dir_fh, raw.pointee.link.dir_fh_len))
             else { return delegate(request) }
-            firstName = request.name
+            firstName = RequestBytes.of(raw.pointee.link.name, raw.pointee.link.name_len)
             held = (object, dir)
             context.fd = object.fd
             context.fd2 = dir.fd
@@ -147,9 +147,9 @@ extension RingThread {
         }
         if request.op == .read || request.op == .write {
             let iovecs = vectors + slot * Self.vectorsPerSlot
-            guard let count = Self.cut(request.iovecs, to: Int(raw.pointee.read.length), into: iovecs) else {
+            let io = request.op == .write ? raw.pointee.write : raw.pointee.read
+            guard let count = Self.cut(RequestBytes.iovecs(io), to: Int(io.length), into: iovecs) else {
                 // More pieces than a slot holds, or fewer bytes than length.
-                let io = request.op == .write ? raw.pointee.write : raw.pointee.read
                 return io.iovcnt > UInt32(Self.vectorsPerSlot) ? delegate(request) : request.complete(.invalid)
             }
             context.vectorCount = count
@@ -227,7 +227,8 @@ extension RingThread {
         case (.close, _):
             io_uring_prep_close(sqe, fd)
         case (.read, _):
-            io_uring_prep_readv(sqe, fd, vectors + slot * Self.vectorsPerSlot, context.vectorCount, raw.pointee.read.offset)
+            io_uring_prep_readv(
+                sqe, fd, vectors + slot * Self.vectorsPerSlot, context.vectorCount, raw.pointee.read.offset)
         case (.write, _):
             io_uring_prep_writev(
                 sqe, fd, vectors + slot * Self.vectorsPerSlot, context.vectorCount, raw.pointee.write.offset)

@@ -48,7 +48,8 @@ public enum PosixAttributes {
         chimera_timespec(seconds: t.tv_sec, nanoseconds: t.tv_nsec)
     }
 
-    public static func isDirectory(_ st: statx) -> Bool { UInt32(st.stx_mode) & UInt32(CHIMERA_S_IFMT) == UInt32(CHIMERA_S_IFDIR) }
-    public static func isRegular(_ st: statx) -> Bool { UInt32(st.stx_mode) & UInt32(CHIMERA_S_IFMT) == UInt32(CHIMERA_S_IFREG) }
-    public static func isSymlink(_ st: statx) -> Bool { UInt32(st.stx_mode) & UInt32(CHIMERA_S_IFMT) == UInt32(CHIMERA_S_IFLNK) }
+    static func type(_ st: statx) -> UInt32 { UInt32(st.stx_mode) & UInt32(CHIMERA_S_IFMT) }
+    public static func isDirectory(_ st: statx) -> Bool { type(st) == UInt32(CHIMERA_S_IFDIR) }
+    public static func isRegular(_ st: statx) -> Bool { type(st) == UInt32(CHIMERA_S_IFREG) }
+    public static func isSymlink(_ st: statx) -> Bool { type(st) == UInt32(CHIMERA_S_IFLNK) }
 }

@@ -1,4 +1,6 @@
+import CChimera
 import ChimeraPluginKit
+import Glibc
 
 /// What a module that submits I/O itself (io_uring) needs from the shared
 /// code: descriptors it can use without a blocking call, or nil — the
@@ -45,5 +47,26 @@ extension PosixFileSystem {
     /// Forget an open handle and return its fd for the caller to close.
     public func releaseOpenHandle(_ handle: UInt64) -> Int32? {
         try? openFiles.unregister(handle)
+    }
+}
+
+/// Views of a request's pointer + length pairs that never trap: a NULL
+/// pointer reads as empty, whatever length came with it (the ops then
+/// refuse the empty name or handle).
+public enum RequestBytes {
+    public static func of(_ pointer: UnsafeRawPointer?, _ count: UInt32) -> UnsafeRawBufferPointer {
+        guard let pointer else { return UnsafeRawBufferPointer(start: nil, count: 0) }
+        return UnsafeRawBufferPointer(start: pointer, count: Int(count))
+    }
+
+    /// The object's handle (`req->fh`).
+    public static func handle(_ request: VFSRequest) -> UnsafeRawBufferPointer {
+        of(request.raw.pointee.fh, request.raw.pointee.fh_len)
+    }
+
+    /// READ / WRITE iovecs.
+    public static func iovecs(_ io: chimera_vfs_args_io) -> UnsafeBufferPointer<iovec> {
+        guard let iov = io.iov else { return UnsafeBufferPointer(start: nil, count: 0) }
+        return UnsafeBufferPointer(start: iov, count: Int(io.iovcnt))
     }
 }

@@ -59,7 +59,9 @@ extension PosixFileSystem {
         // Regular files come back short only at end of file; bounded anyway.
         for _ in 0..<64 where !vectors.isEmpty {
             let n = try vectors.withUnsafeBufferPointer { v throws(PosixError) in
-                try PosixCall.libc { preadv(descriptor.fd, v.baseAddress, Int32(v.count), off_t(offset) + off_t(total)) }
+                try PosixCall.libc {
+                    preadv(descriptor.fd, v.baseAddress, Int32(v.count), off_t(offset) + off_t(total))
+                }
             }
             if n == 0 {
                 hitEnd = true
@@ -101,7 +103,9 @@ extension PosixFileSystem {
         var total = 0
         for _ in 0..<64 where !vectors.isEmpty {
             let n = try vectors.withUnsafeBufferPointer { v throws(PosixError) in
-                try PosixCall.libc { pwritev(descriptor.fd, v.baseAddress, Int32(v.count), off_t(offset) + off_t(total)) }
+                try PosixCall.libc {
+                    pwritev(descriptor.fd, v.baseAddress, Int32(v.count), off_t(offset) + off_t(total))
+                }
             }
             if n == 0 { break }
             total += n

@@ -23,11 +23,11 @@ extension PosixFileSystem {
     }
 
     func object(_ request: VFSRequest) throws(PosixError) -> PosixObject {
-        try object(request.handle)
+        try object(RequestBytes.handle(request))
     }
 
     func object(_ pointer: UnsafePointer<UInt8>?, _ length: UInt32) throws(PosixError) -> PosixObject {
-        try object(UnsafeRawBufferPointer(start: pointer, count: pointer == nil ? 0 : Int(length)))
+        try object(RequestBytes.of(pointer, length))
     }
 
     func object(_ handle: PosixHandle) throws(PosixError) -> PosixObject {

@@ -65,7 +65,9 @@ public final class PosixFileSystem: Sendable {
         } catch {
             throw PluginError("root: cannot stat \(settings.root): \(error)")
         }
-        guard PosixAttributes.isDirectory(rootStat) else { throw PluginError("root: \(settings.root) is not a directory") }
+        guard PosixAttributes.isDirectory(rootStat) else {
+            throw PluginError("root: \(settings.root) is not a directory")
+        }
 
         var linkPath = ProcPath(fd)
         var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
@@ -78,7 +80,8 @@ public final class PosixFileSystem: Sendable {
         case .kernel:
             guard HandleCodec.kernelHandlesWork(rootFD: fd) else {
                 throw PluginError(
-                    "handles: the kernel refuses file handles for \(canonical) (needs CAP_DAC_READ_SEARCH and an exportable file system); use \"auto\" or \"inode\"")
+                    "handles: the kernel refuses file handles for \(canonical) (needs CAP_DAC_READ_SEARCH and an "
+                        + "exportable file system); use \"auto\" or \"inode\"")
             }
             mode = .kernel
         case .inode: mode = .inode
