@@ -73,6 +73,8 @@ let package = Package(
                 logging,
                 metrics,
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -182,7 +184,11 @@ let package = Package(
         ),
 
         // Unit tests.
-        .testTarget(name: "ChimeraHostTests", dependencies: ["ChimeraHost", nioCore, nioPosix], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "ChimeraHostTests",
+            dependencies: ["ChimeraHost", nioCore, nioPosix, .product(name: "NIOEmbedded", package: "swift-nio")],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(name: "ChimeraVFSTests", dependencies: ["ChimeraVFS"], swiftSettings: swiftSettings),
         .testTarget(name: "XDRTests", dependencies: ["XDR"], swiftSettings: swiftSettings),
         .testTarget(name: "ONCRPCTests", dependencies: ["ONCRPC", "XDR"], swiftSettings: swiftSettings),

@@ -119,7 +119,10 @@ extension VFSCore {
             withUnsafeBytes(of: &handle) { bytes in
                 let child = UnsafeRawBufferPointer(rebasing: bytes[0..<Int(entry.handleLength)])
                 versions.bump(keyHash(child))
-                openFiles.evict(handle: child)
+                let closing = openFiles.evict(handle: child)
+                if !closing.isEmpty, let thread = executor.currentThread(), thread < executor.loopCount {
+                    close(closing, thread: thread)
+                }
             }
         }
     }
@@ -252,14 +255,18 @@ extension VFSCore {
                 if request.pointee.op == UInt32(CHIMERA_VFS_OP_REMOVE) && request.pointee.r_fh_len > 0 {
                     let child = request.resultHandleBytes
                     versions.bump(keyHash(child))
-                    openFiles.evict(handle: child)
+                    let closing = openFiles.evict(handle: child)
+                    if !closing.isEmpty { close(closing, thread: request.pointee.thread_index) }
                 }
                 if let first, policy.attributeTTL > 0 {
                     attributes.store(
                         handle: handle, hash: s[Scratch.key1], attributes: request.pointee.r_dir_post_attrs,
                         stamp: first, expires: now &+ policy.attributeTTL)
                 }
-                if let second, policy.negativeTTL > 0 {
+                // After a rename the old name is usually gone, but not when
+                // both names were links to one file (POSIX rename does
+                // nothing then): cache no answer for it.
+                if let second, policy.negativeTTL > 0, op == CHIMERA_VFS_OP_REMOVE {
                     names.store(
                         directory: handle, name: VFSRequest(request).name, hash: s[Scratch.key2], child: nil,
                         stamp: second, expires: now &+ policy.negativeTTL)

@@ -208,7 +208,32 @@ public final class VFSCore: @unchecked Sendable {
     /// A zeroed request for loop `thread`.
     @inline(__always)
     public func allocateRequest(thread: UInt32) -> UnsafeMutablePointer<chimera_vfs_request> {
-        pools[Int(thread)].allocate(thread: thread)
+        let request = pools[Int(thread)].allocate(thread: thread)
+        request.scratch[Scratch.core] = selfBits
+        return request
+    }
+
+    /// The core a request was allocated from (C entry points get only the
+    /// request).
+    @inline(__always)
+    static func owner(of request: UnsafeMutablePointer<chimera_vfs_request>) -> VFSCore? {
+        guard let raw = UnsafeRawPointer(bitPattern: UInt(request.scratch[Scratch.core])) else { return nil }
+        return Unmanaged<VFSCore>.fromOpaque(raw).takeUnretainedValue()
+    }
+
+    /// `chimera_vfs_api.submit`.
+    public static func submitAnywhere(_ request: UnsafeMutablePointer<chimera_vfs_request>) {
+        guard let core = owner(of: request) else {
+            request.pointee.status = VFSStatus.invalid.rawValue
+            request.pointee.complete?(request)
+            return
+        }
+        core.submit(request)
+    }
+
+    /// `chimera_vfs_api.request_free`.
+    public static func freeRequestAnywhere(_ request: UnsafeMutablePointer<chimera_vfs_request>) {
+        owner(of: request)?.freeRequest(request)
     }
 
     /// Give a completed request back (on the loop that allocated it).

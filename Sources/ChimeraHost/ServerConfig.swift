@@ -1,0 +1,249 @@
+import ChimeraPluginKit
+import FoundationEssentials
+
+/// The server's JSON config (DESIGN.md "Configuration"), validated key by
+/// key. Every problem is one line naming the file and the key.
+public struct ServerConfig: Sendable {
+    public struct ModuleEntry: Sendable {
+        public var name: String
+        /// The plugin file, resolved against the config's directory, or nil
+        /// for `<plugin_dir>/chimera_vfs_<name>.so`.
+        public var path: String?
+        /// The module's own config, as JSON text.
+        public var config: String
+        public var cache: CacheOverrides?
+    }
+
+    public struct CacheOverrides: Sendable, Equatable {
+        public var attributeMilliseconds: Int64?
+        public var nameMilliseconds: Int64?
+        public var negativeMilliseconds: Int64?
+    }
+
+    public struct ProtocolEntry: Sendable {
+        public var name: String
+        public var path: String?
+        /// The protocol's config object without host keys, as JSON text.
+        public var config: String
+        /// Ports the protocol's config names (validated for overlaps).
+        public var ports: [(key: String, port: Int64)]
+    }
+
+    public struct MountEntry: Sendable {
+        public var name: String
+        public var module: String
+        public var path: String
+    }
+
+    public var file: String
+    public var document: String
+    public var threads: Int
+    public var delegationThreads: Int
+    public var pluginDirectory: String
+    public var bindAddress: String
+    public var metricsPort: Int?
+    public var logLevel: String
+    public var requestTimeoutMilliseconds: Int64
+    public var modules: [ModuleEntry]
+    public var protocols: [ProtocolEntry]
+    public var mounts: [MountEntry]
+
+    static let serverKeys: Set<String> = [
+        "threads", "delegation_threads", "plugin_dir", "bind_address", "metrics_port", "log_level", "vfs", "protocols",
+        "request_timeout_ms",
+    ]
+    static let topKeys: Set<String> = ["server", "mounts", "shares", "buckets"]
+    static let logLevels = ["trace", "debug", "info", "notice", "warning", "error", "critical"]
+
+    /// Read and validate `file`. `defaultPluginDirectory` is used when the
+    /// config names none (the `lib/chimera` beside the executable).
+    public static func load(file: String, defaultPluginDirectory: String) throws(ChimeraError) -> ServerConfig {
+        let text: String
+        do {
+            text = try String(contentsOfFile: file, encoding: .utf8)
+        } catch {
+            throw ChimeraError(.config, "\(file): cannot read the config file: \(Self.reason(error))")
+        }
+        return try parse(text: text, file: file, defaultPluginDirectory: defaultPluginDirectory)
+    }
+
+    static func reason(_ error: any Error) -> String {
+        let text = "\(error)"
+        if text.contains("NoSuchFile") || text.contains("No such file") || text.contains("fileNoSuchFile") {
+            return "no such file"
+        }
+        if text.contains("Permission") || text.contains("NoPermission") { return "permission denied" }
+        return text
+    }
+
+    public static func parse(text: String, file: String, defaultPluginDirectory: String) throws(ChimeraError)
+        -> ServerConfig
+    {
+        do {
+            return try parseChecked(text: text, file: file, defaultPluginDirectory: defaultPluginDirectory)
+        } catch let error as ChimeraError {
+            throw error
+        } catch let error as PluginError {
+            throw ChimeraError.config(file, error.message)
+        } catch {
+            throw ChimeraError.config(file, "\(error)")
+        }
+    }
+
+    private static func parseChecked(text: String, file: String, defaultPluginDirectory: String) throws
+        -> ServerConfig
+    {
+        let root = try ConfigObject(parsing: text, path: "")
+        try root.rejectUnknownKeys(topKeys)
+        guard let server = try root.object("server") else {
+            throw PluginError("server: missing (expected an object)")
+        }
+        try server.rejectUnknownKeys(serverKeys)
+        let directory = Self.directory(of: file)
+
+        let threads = Int(try server.integer("threads", in: 1...256) ?? 2)
+        let delegation = Int(try server.integer("delegation_threads", in: 0...1024) ?? 4)
+        let pluginDirectory = try server.string("plugin_dir").map { resolve($0, against: directory) }
+            ?? defaultPluginDirectory
+        let bindAddress = try server.string("bind_address") ?? "127.0.0.1"
+        let metricsPort = try server.integer("metrics_port", in: 1...65535).map(Int.init)
+        let logLevel = try server.string("log_level") ?? "info"
+        guard logLevels.contains(logLevel) else {
+            throw PluginError("server.log_level: expected one of \(logLevels.joined(separator: ", ")), found \"\(logLevel)\"")
+        }
+        let timeout = try server.integer("request_timeout_ms", in: 100...86_400_000) ?? 30_000
+
+        var modules: [ModuleEntry] = []
+        for (name, object) in try server.objects("vfs") {
+            try checkPluginName(name, key: object.path)
+            try object.rejectUnknownKeys(["path", "config", "cache"])
+            let path = try object.string("path").map { resolve($0, against: directory) }
+            let config = try object.object("config").map { JSONValue.object($0.values).text } ?? "{}"
+            var cache: CacheOverrides?
+            if let c = try object.object("cache") {
+                try c.rejectUnknownKeys(["attr_ttl_ms", "name_ttl_ms", "negative_ttl_ms"])
+                cache = CacheOverrides(
+                    attributeMilliseconds: try c.integer("attr_ttl_ms", in: 0...86_400_000),
+                    nameMilliseconds: try c.integer("name_ttl_ms", in: 0...86_400_000),
+                    negativeMilliseconds: try c.integer("negative_ttl_ms", in: 0...86_400_000))
+            }
+            modules.append(ModuleEntry(name: name, path: path, config: config, cache: cache))
+        }
+        try checkEntryTypes(server, "vfs")
+
+        var protocols: [ProtocolEntry] = []
+        var portOwners: [Int64: String] = [:]
+        for (name, object) in try server.objects("protocols") {
+            try checkPluginName(name, key: object.path)
+            let path = try object.string("path").map { resolve($0, against: directory) }
+            var values = object.values
+            values.removeValue(forKey: "path")
+            var ports: [(String, Int64)] = []
+            for key in values.keys.sorted() where key == "port" || key.hasSuffix("_port") {
+                guard let port = try object.integer(key, in: 0...65535) else { continue }
+                if port == 0 { continue }
+                let keyPath = object.keyPath(key)
+                if let other = portOwners[port] {
+                    throw PluginError("\(keyPath): port \(port) is already used by \(other)")
+                }
+                if let metricsPort, port == Int64(metricsPort) {
+                    throw PluginError("\(keyPath): port \(port) is already used by server.metrics_port")
+                }
+                portOwners[port] = keyPath
+                ports.append((keyPath, port))
+            }
+            protocols.append(
+                ProtocolEntry(name: name, path: path, config: JSONValue.object(values).text, ports: ports))
+        }
+        try checkEntryTypes(server, "protocols")
+
+        var mounts: [MountEntry] = []
+        for (name, object) in try root.objects("mounts") {
+            try object.rejectUnknownKeys(["module", "path"])
+            guard !name.isEmpty, !name.contains("/"), name != ".", name != "..", name.utf8.count <= 255 else {
+                throw PluginError("\(object.path): a mount name must be one path component (1 to 255 bytes, no '/')")
+            }
+            let module = try object.requiredString("module")
+            guard modules.contains(where: { $0.name == module }) else {
+                let known = modules.map(\.name).joined(separator: ", ")
+                throw PluginError(
+                    "\(object.keyPath("module")): no module named \"\(module)\" under server.vfs (configured: \(known.isEmpty ? "none" : known))"
+                )
+            }
+            let path = try object.string("path") ?? "/"
+            guard path.hasPrefix("/") else {
+                throw PluginError("\(object.keyPath("path")): expected an absolute path in the module, found \"\(path)\"")
+            }
+            mounts.append(MountEntry(name: name, module: module, path: path))
+        }
+        try checkEntryTypes(root, "mounts")
+        try checkDuplicateMounts(mounts)
+        // Shares and buckets belong to their front-ends; only their shape is
+        // the host's business.
+        for key in ["shares", "buckets"] {
+            for (_, object) in try root.objects(key) {
+                if let path = try object.string("path"), !path.hasPrefix("/") {
+                    throw PluginError("\(object.keyPath("path")): expected a namespace path starting with '/', found \"\(path)\"")
+                }
+            }
+            try checkEntryTypes(root, key)
+        }
+
+        return ServerConfig(
+            file: file, document: text, threads: threads, delegationThreads: delegation,
+            pluginDirectory: pluginDirectory, bindAddress: bindAddress, metricsPort: metricsPort, logLevel: logLevel,
+            requestTimeoutMilliseconds: timeout, modules: modules, protocols: protocols, mounts: mounts)
+    }
+
+    /// Each member of an object of objects must itself be an object.
+    static func checkEntryTypes(_ parent: ConfigObject, _ key: String) throws {
+        guard let object = try parent.object(key) else { return }
+        for (name, value) in object.values {
+            guard case .object = value else {
+                throw PluginError("\(object.keyPath(name)): expected an object, found \(value.kind)")
+            }
+        }
+    }
+
+    static func checkPluginName(_ name: String, key: String) throws {
+        let allowed = name.utf8.allSatisfy { c in
+            (c >= 0x61 && c <= 0x7A) || (c >= 0x30 && c <= 0x39) || c == 0x5F || c == 0x2D
+        }
+        guard !name.isEmpty, allowed else {
+            throw PluginError("\(key): a plugin name is lower-case letters, digits, '_' or '-'")
+        }
+    }
+
+    /// Two mounts of one module at the same module path would alias every
+    /// handle; refuse it.
+    static func checkDuplicateMounts(_ mounts: [MountEntry]) throws {
+        var seen: [String: String] = [:]
+        for mount in mounts {
+            let key = mount.module + "\u{0}" + normalized(mount.path)
+            if let other = seen[key] {
+                throw PluginError(
+                    "mounts.\(mount.name).path: module \"\(mount.module)\" path \"\(mount.path)\" is already mounted as mounts.\(other)"
+                )
+            }
+            seen[key] = mount.name
+        }
+    }
+
+    static func normalized(_ path: String) -> String {
+        "/" + path.split(separator: "/").filter { $0 != "." }.joined(separator: "/")
+    }
+
+    static func directory(of file: String) -> String {
+        guard let slash = file.lastIndex(of: "/") else { return "." }
+        return file[..<slash].isEmpty ? "/" : String(file[..<slash])
+    }
+
+    static func resolve(_ path: String, against directory: String) -> String {
+        path.hasPrefix("/") ? path : directory + "/" + path
+    }
+
+    /// The plugin file for a module or protocol.
+    public func pluginPath(kind: String, name: String, explicit: String?) -> String {
+        explicit ?? "\(pluginDirectory)/chimera_\(kind)_\(name).so"
+    }
+}
