@@ -64,6 +64,12 @@ struct EntryName: Hashable, @unchecked Sendable {
         hasher.combine(hashCode)
     }
 
+    /// The dictionary's own hashing would run SipHash a second time over a
+    /// value that already is one: mix in the dictionary's seed instead.
+    func _rawHashValue(seed: Int) -> Int {
+        hashCode ^ seed
+    }
+
     /// Why `bytes` cannot name a directory entry, or nil when it can.
     static func problem(with bytes: UnsafeRawBufferPointer) -> VFSStatus? {
         if bytes.count == 0 { return .invalid }

@@ -108,7 +108,7 @@ extension MemFS {
             max_name: UInt32(CHIMERA_NAME_MAX),
             reserved: 0,
             max_file_size: Self.maxFileSize,
-            time_delta: chimera_timespec(sec: 0, nsec: 1, reserved: 0)
+            time_delta: MemFSClock.resolution
         )
     }
 
