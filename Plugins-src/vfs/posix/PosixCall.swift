@@ -60,11 +60,12 @@ enum PosixCall {
     /// Open a path fd again with real access (`flags`), through its magic
     /// link in /proc. Only for objects already checked to be regular files
     /// or directories: reopening a FIFO or a device would block or reach
-    /// hardware.
+    /// hardware. No O_NONBLOCK: io_uring answers EAGAIN instead of waiting
+    /// for the disk on an O_NONBLOCK file.
     static func reopen(_ pathFD: Int32, _ flags: Int32) throws(PosixError) -> Int32 {
         var buffer = ProcPath(pathFD)
         return try buffer.withCString { path throws(PosixError) in
-            try libc { Glibc.open(path, flags | O_CLOEXEC | O_NOCTTY | O_NONBLOCK) }
+            try libc { Glibc.open(path, flags | O_CLOEXEC | O_NOCTTY) }
         }
     }
 
