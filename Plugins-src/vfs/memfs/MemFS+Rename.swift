@@ -136,11 +136,13 @@ extension MemFS {
             return true
         }
         guard done else { return false }
-        // The moved object: its ctime, and a directory's parent. Still under
-        // the rename lock when the parent changes.
+        // The moved object: its ctime, and a directory's new parent. Only a
+        // rename across directories writes the parent, and it still holds
+        // the rename lock here: a same-directory rename finishing late must
+        // not write back a parent another rename has changed since.
         child.state.withLock { state in
             state.touchMetadata(now)
-            if state.isDirectory { state.parent = destination.number }
+            if state.isDirectory && !move.sameDirectory { state.parent = destination.number }
         }
         return true
     }
