@@ -77,7 +77,7 @@ public struct XDRReader {
     // MARK: Integers (RFC 4506 §4.1–4.5)
 
     /// An `unsigned int`.
-    @inlinable
+    @inlinable @inline(__always)
     public mutating func readUInt32() throws(XDRError) -> UInt32 {
         guard bytes.count &- offset >= 4 else { throw .truncated }
         let value = bytes.loadUnaligned(fromByteOffset: offset, as: UInt32.self)
@@ -86,13 +86,13 @@ public struct XDRReader {
     }
 
     /// An `int`.
-    @inlinable
+    @inlinable @inline(__always)
     public mutating func readInt32() throws(XDRError) -> Int32 {
         Int32(bitPattern: try readUInt32())
     }
 
     /// An `unsigned hyper`.
-    @inlinable
+    @inlinable @inline(__always)
     public mutating func readUInt64() throws(XDRError) -> UInt64 {
         guard bytes.count &- offset >= 8 else { throw .truncated }
         let value = bytes.loadUnaligned(fromByteOffset: offset, as: UInt64.self)
@@ -101,13 +101,13 @@ public struct XDRReader {
     }
 
     /// A `hyper`.
-    @inlinable
+    @inlinable @inline(__always)
     public mutating func readInt64() throws(XDRError) -> Int64 {
         Int64(bitPattern: try readUInt64())
     }
 
     /// A `bool`: 0 or 1, anything else is ``XDRError/badBoolean(_:)`` (and the reader does not move).
-    @inlinable
+    @inlinable @inline(__always)
     public mutating func readBool() throws(XDRError) -> Bool {
         guard bytes.count &- offset >= 4 else { throw .truncated }
         let value = UInt32(bigEndian: bytes.loadUnaligned(fromByteOffset: offset, as: UInt32.self))
@@ -124,13 +124,13 @@ public struct XDRReader {
     }
 
     /// A `float` (IEEE single precision).
-    @inlinable
+    @inlinable @inline(__always)
     public mutating func readFloat() throws(XDRError) -> Float {
         Float(bitPattern: try readUInt32())
     }
 
     /// A `double` (IEEE double precision).
-    @inlinable
+    @inlinable @inline(__always)
     public mutating func readDouble() throws(XDRError) -> Double {
         Double(bitPattern: try readUInt64())
     }
@@ -139,7 +139,7 @@ public struct XDRReader {
 
     /// Variable-length `opaque<maxLength>` or `string<maxLength>`: the length word, the bytes, the padding.
     /// The length is checked against `maxLength` and then against what remains before anything is touched.
-    @inlinable
+    @inlinable @inline(__always)
     public mutating func readOpaque(maxLength: UInt32 = .max) throws(XDRError) -> XDROpaque {
         guard bytes.count &- offset >= 4 else { throw .truncated }
         let length = UInt32(bigEndian: bytes.loadUnaligned(fromByteOffset: offset, as: UInt32.self))
@@ -155,7 +155,7 @@ public struct XDRReader {
     }
 
     /// Fixed-length `opaque[count]` as a view: the bytes and the padding.
-    @inlinable
+    @inlinable @inline(__always)
     public mutating func readFixedOpaque(count: Int) throws(XDRError) -> XDROpaque {
         precondition(count >= 0, "a fixed opaque length comes from the specification and is not negative")
         let padded = XDRWriter.paddedLength(count)
@@ -166,7 +166,7 @@ public struct XDRReader {
     }
 
     /// Fixed-length `opaque[count]`, copied inline.
-    @inlinable
+    @inlinable @inline(__always)
     public mutating func readFixedOpaque<let count: Int>(
         _ type: XDRFixedOpaque<count>.Type = XDRFixedOpaque<count>.self
     ) throws(XDRError) -> XDRFixedOpaque<count> {
@@ -185,7 +185,7 @@ public struct XDRReader {
     /// The element count of a variable-length array `T name<maxCount>`: checked against `maxCount`, then
     /// against what remains given that every element takes at least `minElementSize` bytes, so the caller can
     /// reserve storage for that many elements without trusting the wire.
-    @inlinable
+    @inlinable @inline(__always)
     public mutating func readCount(maxCount: UInt32 = .max, minElementSize: Int) throws(XDRError) -> Int {
         precondition(minElementSize > 0, "array elements take at least one byte on the wire")
         guard bytes.count &- offset >= 4 else { throw .truncated }
@@ -199,7 +199,7 @@ public struct XDRReader {
     }
 
     /// Skips `count` bytes.
-    @inlinable
+    @inlinable @inline(__always)
     public mutating func skip(_ count: Int) throws(XDRError) {
         guard count >= 0, bytes.count &- offset >= count else { throw .truncated }
         offset &+= count

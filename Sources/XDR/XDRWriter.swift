@@ -28,7 +28,7 @@ public struct XDRWriter {
     }
 
     /// `length` rounded up to a multiple of four (RFC 4506 §3: every item is a multiple of four bytes).
-    @inlinable
+    @inlinable @inline(__always)
     public static func paddedLength(_ length: Int) -> Int {
         (length &+ 3) & ~3
     }
@@ -57,7 +57,7 @@ public struct XDRWriter {
     }
 
     /// Throws unless `count` more bytes fit.
-    @inlinable
+    @inlinable @inline(__always)
     public func ensureSpace(_ count: Int) throws(XDRError) {
         guard buffer.count &- offset >= count else {
             throw .bufferTooSmall(needed: count, available: buffer.count &- offset)
@@ -67,7 +67,7 @@ public struct XDRWriter {
     // MARK: Integers (RFC 4506 §4.1–4.5)
 
     /// An `unsigned int`.
-    @inlinable
+    @inlinable @inline(__always)
     public mutating func writeUInt32(_ value: UInt32) throws(XDRError) {
         try ensureSpace(4)
         buffer.storeBytes(of: value.bigEndian, toByteOffset: offset, as: UInt32.self)
@@ -75,13 +75,13 @@ public struct XDRWriter {
     }
 
     /// An `int`.
-    @inlinable
+    @inlinable @inline(__always)
     public mutating func writeInt32(_ value: Int32) throws(XDRError) {
         try writeUInt32(UInt32(bitPattern: value))
     }
 
     /// An `unsigned hyper`.
-    @inlinable
+    @inlinable @inline(__always)
     public mutating func writeUInt64(_ value: UInt64) throws(XDRError) {
         try ensureSpace(8)
         buffer.storeBytes(of: value.bigEndian, toByteOffset: offset, as: UInt64.self)
@@ -89,25 +89,25 @@ public struct XDRWriter {
     }
 
     /// A `hyper`.
-    @inlinable
+    @inlinable @inline(__always)
     public mutating func writeInt64(_ value: Int64) throws(XDRError) {
         try writeUInt64(UInt64(bitPattern: value))
     }
 
     /// A `bool`.
-    @inlinable
+    @inlinable @inline(__always)
     public mutating func writeBool(_ value: Bool) throws(XDRError) {
         try writeUInt32(value ? 1 : 0)
     }
 
     /// A `float`.
-    @inlinable
+    @inlinable @inline(__always)
     public mutating func writeFloat(_ value: Float) throws(XDRError) {
         try writeUInt32(value.bitPattern)
     }
 
     /// A `double`.
-    @inlinable
+    @inlinable @inline(__always)
     public mutating func writeDouble(_ value: Double) throws(XDRError) {
         try writeUInt64(value.bitPattern)
     }
@@ -115,7 +115,7 @@ public struct XDRWriter {
     // MARK: Opaque data and strings (RFC 4506 §4.9–4.11)
 
     /// Variable-length `opaque<maxLength>` or `string<maxLength>`: the length word, the bytes, zero padding.
-    @inlinable
+    @inlinable @inline(__always)
     public mutating func writeOpaque(_ bytes: UnsafeRawBufferPointer, maxLength: UInt32 = .max) throws(XDRError) {
         guard bytes.count <= Int(maxLength) else {
             throw .lengthTooLong(length: UInt64(bytes.count), limit: UInt64(maxLength))
@@ -127,20 +127,20 @@ public struct XDRWriter {
     }
 
     /// Variable-length `opaque<maxLength>` or `string<maxLength>` from a view.
-    @inlinable
+    @inlinable @inline(__always)
     public mutating func writeOpaque(_ value: XDROpaque, maxLength: UInt32 = .max) throws(XDRError) {
         try writeOpaque(value.bytes, maxLength: maxLength)
     }
 
     /// Fixed-length `opaque[bytes.count]`: the bytes and zero padding, no length word.
-    @inlinable
+    @inlinable @inline(__always)
     public mutating func writeFixedOpaque(_ bytes: UnsafeRawBufferPointer) throws(XDRError) {
         try ensureSpace(XDRWriter.paddedLength(bytes.count))
         copyPadded(bytes)
     }
 
     /// Fixed-length `opaque[count]` from a view that must be exactly `count` bytes.
-    @inlinable
+    @inlinable @inline(__always)
     public mutating func writeFixedOpaque(_ value: XDROpaque, count: Int) throws(XDRError) {
         guard value.count == count else {
             throw .lengthTooLong(length: UInt64(value.count), limit: UInt64(count))
@@ -149,7 +149,7 @@ public struct XDRWriter {
     }
 
     /// Fixed-length `opaque[count]` held inline.
-    @inlinable
+    @inlinable @inline(__always)
     public mutating func writeFixedOpaque<let count: Int>(_ value: XDRFixedOpaque<count>) throws(XDRError) {
         let padded = XDRWriter.paddedLength(count)
         try ensureSpace(padded)
@@ -164,7 +164,7 @@ public struct XDRWriter {
 
     /// Zero bytes that pad `length` bytes already written (for example data placed by a VFS read) to a
     /// multiple of four.
-    @inlinable
+    @inlinable @inline(__always)
     public mutating func writePadding(forLength length: Int) throws(XDRError) {
         let pad = XDRWriter.paddedLength(length) &- length
         try ensureSpace(pad)
@@ -176,7 +176,7 @@ public struct XDRWriter {
 
     /// Moves past `count` bytes without writing them (they are filled in later, or already hold data) and
     /// returns where they start.
-    @inlinable
+    @inlinable @inline(__always)
     public mutating func skip(_ count: Int) throws(XDRError) -> Int {
         precondition(count >= 0, "skip count is not negative")
         try ensureSpace(count)
@@ -192,7 +192,7 @@ public struct XDRWriter {
         return UnsafeMutableRawBufferPointer(rebasing: buffer[start..<offset])
     }
 
-    @inlinable
+    @inlinable @inline(__always)
     internal mutating func copyPadded(_ bytes: UnsafeRawBufferPointer) {
         let count = bytes.count
         if count > 0, let source = bytes.baseAddress, let target = buffer.baseAddress {
