@@ -92,7 +92,7 @@ extension MemFS {
             guard state.alive else { throw MemFSFailure(.stale) }
             fillAttributes(request, state, inode.number)
         }
-        let total = UInt64(config.sizeLimit ?? Self.physicalMemory)
+        let total = UInt64(usage.sizeLimit)
         let used = UInt64(max(0, usage.usedBytes))
         let free = total > used ? total - used : 0
         let files = UInt64(config.maxFiles ?? (Int64(1) << 32))
@@ -112,7 +112,9 @@ extension MemFS {
         )
     }
 
-    /// The machine's memory, reported as the size when no limit is set.
+    /// The machine's memory; half of it is the size limit when none is
+    /// configured (tmpfs's default), so memfs answers NOSPC long before the
+    /// kernel would kill the process.
     static let physicalMemory: Int64 = {
         let pages = sysconf(Int32(_SC_PHYS_PAGES))
         let size = sysconf(Int32(_SC_PAGESIZE))

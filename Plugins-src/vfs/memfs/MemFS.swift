@@ -54,7 +54,7 @@ final class MemFS: VFSModule, Sendable {
         self.config = try MemFSConfig(parsing: text)
         self.identity = MemFSIdentity(generation: UInt64.random(in: 1...UInt64.max), fsid: 0x6d65_6d66_73)
         self.usage = MemFSUsage(
-            sizeLimit: config.sizeLimit ?? Int64.max / 2,
+            sizeLimit: config.sizeLimit ?? Self.physicalMemory / 2,
             fileLimit: config.maxFiles ?? Int64.max / 2
         )
         var state = InodeState(type: .directory, permissions: 0o777, uid: 0, gid: 0, now: MemFSClock.now())

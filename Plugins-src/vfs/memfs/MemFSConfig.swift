@@ -7,7 +7,8 @@ import ChimeraPluginKit
 /// ```
 ///
 /// Both keys are optional. `size_limit` bounds file, xattr and key-value
-/// bytes held (writes and creates beyond it get NOSPC; FSSTAT reports it);
+/// bytes held (writes and creates beyond it get NOSPC; FSSTAT reports it;
+/// half the machine's memory when absent);
 /// `max_files` bounds the number of objects. Unknown keys and wrong types
 /// are refused with one line naming the key.
 struct MemFSConfig: Sendable, Equatable {

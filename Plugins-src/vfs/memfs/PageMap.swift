@@ -6,10 +6,12 @@ import Glibc
 /// zeroes more than it writes, and 1 GiB of data costs 1 GiB plus well
 /// under 1% (a malloc header and one table slot per page).
 ///
-/// A two-level table: chunks of 512 page slots (2 MiB of file), found
-/// through a flat array for the first 8 GiB of offsets and a dictionary
-/// beyond, so a far write (4 GiB+, or near the 1 PiB limit) costs one chunk
-/// and a dense file costs one load per page.
+/// A two-level table: chunks of 64 page slots (256 KiB of file, 512 bytes
+/// of table), found through a flat array for the first 8 GiB of offsets
+/// and a dictionary beyond. A dense file costs one load per page; a far
+/// write (4 GiB+, or near the 1 PiB limit) costs one small chunk, so even
+/// 4 KiB writes scattered over a terabyte add at most 1/8 of table to the
+/// data they hold.
 ///
 /// Invariant kept by the file's owner: bytes of an allocated page past the
 /// file's size are zero, so growing the file never exposes old data.
@@ -23,11 +25,11 @@ struct PageMap: @unchecked Sendable {
     static let shift: UInt64 = 12
     static let size = 1 << shift
     static let mask = UInt64(size - 1)
-    static let chunkShift: UInt64 = 9
+    static let chunkShift: UInt64 = 6
     static let chunkPages = 1 << chunkShift
     static let chunkMask = UInt64(chunkPages - 1)
     /// Chunks reached through the flat array (8 GiB of offsets).
-    static let nearChunkLimit = 4_096
+    static let nearChunkLimit = 32_768
 
     private var near: [Chunk?] = []
     private var far: [UInt64: Chunk] = [:]
