@@ -255,6 +255,15 @@ typedef uint32_t chimera_vfs_op_t;
 #define CHIMERA_VFS_LOCK_WRITE        2u
 #define CHIMERA_VFS_LOCK_OWNER_MAX    64
 
+/* request flags (chimera_vfs_request.flags), set by front-ends */
+/* Names that start with CHIMERA_VFS_HIDDEN_PREFIX belong to front-ends (the
+ * S3 front-end stages uploads under ".chimera-s3"). The core hides them:
+ * READDIR skips them, LOOKUP and REMOVE answer NOENT, creating or renaming
+ * onto them answers ACCES — unless the request carries this flag. Modules
+ * never see the flag and treat such names like any other. */
+#define CHIMERA_VFS_REQ_SHOW_HIDDEN   0x0001u
+#define CHIMERA_VFS_HIDDEN_PREFIX     ".chimera-"
+
 /* ------------------------------------------------------------------------ */
 /* Arguments and results                                                     */
 /* ------------------------------------------------------------------------ */
@@ -466,7 +475,7 @@ struct chimera_vfs_request {
     /* The object the op acts on (see the op list). */
     const uint8_t             *fh;
     uint32_t                   fh_len;
-    uint32_t                   reserved0;
+    uint32_t                   flags;        /* CHIMERA_VFS_REQ_* */
     uint64_t                   open_handle;  /* from OPEN / OPEN_AT /
                                                 CREATE_UNLINKED, or 0 */
 

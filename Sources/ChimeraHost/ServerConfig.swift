@@ -102,7 +102,7 @@ public struct ServerConfig: Sendable {
         let directory = Self.directory(of: file)
 
         let threads = Int(try server.integer("threads", in: 1...256) ?? 2)
-        let delegation = Int(try server.integer("delegation_threads", in: 0...1024) ?? 4)
+        let delegation = Int(try server.integer("delegation_threads", in: 1...1024) ?? 4)
         let pluginDirectory = try server.string("plugin_dir").map { resolve($0, against: directory) }
             ?? defaultPluginDirectory
         let bindAddress = try server.string("bind_address") ?? "127.0.0.1"

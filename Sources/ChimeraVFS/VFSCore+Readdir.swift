@@ -12,6 +12,12 @@ let coreReaddirEmit: chimera_vfs_readdir_emit_fn = { request, name, nameLength, 
     let core = Unmanaged<VFSCore>.fromOpaque(UnsafeRawPointer(bitPattern: UInt(s[Scratch.core]))!)
         .takeUnretainedValue()
     let mount = core.mounts[Int(s[Scratch.mount]) - 1]
+    if request.pointee.flags & CHIMERA_VFS_REQ_SHOW_HIDDEN == 0,
+        HiddenNames.isHidden(UnsafeRawBufferPointer(start: name, count: Int(nameLength)))
+    {
+        // Skipped, and taken: the listing goes on past it.
+        return 0
+    }
     let length = Int(handleLength)
     guard length <= Int(CHIMERA_MODULE_FH_MAX) else { return 1 }
     return withUnsafeTemporaryAllocation(byteCount: Int(CHIMERA_FH_MAX), alignment: 8) { buffer in

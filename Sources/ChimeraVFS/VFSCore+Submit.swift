@@ -72,6 +72,10 @@ extension VFSCore {
     /// Everything the core decides before a module sees the request.
     func routeToMount(_ request: UnsafeMutablePointer<chimera_vfs_request>, _ mount: Mount) {
         let op = request.pointee.op
+        if request.pointee.flags & CHIMERA_VFS_REQ_SHOW_HIDDEN == 0, let status = HiddenNames.refusal(request) {
+            complete(request, status)
+            return
+        }
         switch Int32(op) {
         case CHIMERA_VFS_OP_GETATTR:
             if answerGetattrFromCache(request) { return }

@@ -1,0 +1,104 @@
+"""Helpers the integration tests share: where the build is, temporary
+configs, starting and always stopping the real daemon."""
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+from contextlib import contextmanager
+
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+BUILD = os.environ.get("CHIMERA_BUILD", os.path.join(REPO, "build"))
+CHIMERA = os.path.join(BUILD, "bin", "chimera")
+PLUGINS = os.path.join(BUILD, "lib", "chimera")
+TEST_PLUGINS = os.path.join(BUILD, "test-plugins")
+
+
+def free_port():
+    """A TCP port nobody listens on right now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def write_config(directory, config, name="config.json"):
+    path = os.path.join(directory, name)
+    with open(path, "w") as f:
+        if isinstance(config, str):
+            f.write(config)
+        else:
+            json.dump(config, f)
+    return path
+
+
+def run_chimera(*args, timeout=120):
+    return subprocess.run([CHIMERA, *args], capture_output=True, text=True, timeout=timeout, stdin=subprocess.DEVNULL)
+
+
+def wait_for_port(port, deadline_s=60, process=None):
+    end = time.monotonic() + deadline_s
+    while time.monotonic() < end:
+        if process is not None and process.poll() is not None:
+            raise RuntimeError(f"chimera exited with {process.returncode} before listening on {port}")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                return
+        except OSError:
+            time.sleep(0.05)
+    raise TimeoutError(f"nothing listens on port {port} after {deadline_s}s")
+
+
+class Server:
+    """A running `chimera serve`, its log, and how to stop it."""
+
+    def __init__(self, process, log_path):
+        self.process = process
+        self.log_path = log_path
+
+    @property
+    def log(self):
+        with open(self.log_path) as f:
+            return f.read()
+
+    def stop(self, sig=signal.SIGTERM, timeout=30):
+        """Signal the server and wait (bounded); returns its exit code."""
+        if self.process.poll() is None:
+            self.process.send_signal(sig)
+            try:
+                self.process.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=10)
+                raise
+        return self.process.returncode
+
+
+@contextmanager
+def serve(config, wait_ports=(), directory=None):
+    """Start `chimera serve` with `config`; always stop it by PID."""
+    owned = directory is None
+    directory = directory or tempfile.mkdtemp(prefix="chimera-test-")
+    path = write_config(directory, config)
+    log_path = os.path.join(directory, "chimera.log")
+    log = open(log_path, "w")
+    process = subprocess.Popen([CHIMERA, "serve", "--config", path], stdout=log, stderr=subprocess.STDOUT,
+                               stdin=subprocess.DEVNULL)
+    server = Server(process, log_path)
+    try:
+        for port in wait_ports:
+            wait_for_port(port, process=process)
+        yield server
+    finally:
+        if process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait(timeout=10)
+        log.close()
+        if owned:
+            subprocess.run(["rm", "-rf", directory])
