@@ -103,15 +103,23 @@ final class ConformanceContext {
 
     /// Create a regular file (with `data`) and return its handle.
     @discardableResult
-    func file(_ name: String, in parent: [UInt8]? = nil, data: [UInt8] = [], mode: UInt32 = 0o644) async throws
+    func file(
+        _ name: String,
+        in parent: [UInt8]? = nil,
+        data: [UInt8] = [],
+        mode: UInt32 = 0o644
+    ) async throws
         -> [UInt8]
     {
         let created = try ok(
             await client.openAt(
-                parent ?? directory, self.name(name),
+                parent ?? directory,
+                self.name(name),
                 flags: UInt32(CHIMERA_VFS_OPEN_CREATE | CHIMERA_VFS_OPEN_EXCLUSIVE | CHIMERA_VFS_OPEN_NONE),
-                attrs: ConformanceClient.mode(mode)),
-            "open_at create \(name)")
+                attrs: ConformanceClient.mode(mode)
+            ),
+            "open_at create \(name)"
+        )
         if !data.isEmpty {
             let written = try ok(await client.write(created.handle, offset: 0, data), "write \(name)")
             try check(written.length == UInt64(data.count), "write \(name): wrote \(written.length) of \(data.count)")

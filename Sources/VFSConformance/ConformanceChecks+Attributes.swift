@@ -28,8 +28,14 @@ extension ConformanceChecks {
             attrs.valid_mask = CHIMERA_ATTR_ATIME | CHIMERA_ATTR_MTIME
             try c.ok(await c.client.setattr(file, attrs), "set atime and mtime")
             let got = try await c.attrs(file)
-            try c.check(got.atime.nanoseconds == attrs.atime.nanoseconds, "atime \(got.atime.text), expected \(attrs.atime.text)")
-            try c.check(got.mtime.nanoseconds == attrs.mtime.nanoseconds, "mtime \(got.mtime.text), expected \(attrs.mtime.text)")
+            try c.check(
+                got.atime.nanoseconds == attrs.atime.nanoseconds,
+                "atime \(got.atime.text), expected \(attrs.atime.text)"
+            )
+            try c.check(
+                got.mtime.nanoseconds == attrs.mtime.nanoseconds,
+                "mtime \(got.mtime.text), expected \(attrs.mtime.text)"
+            )
         },
         ConformanceCheck("setattr.mtime-now") { c in
             let file = try await c.file("f")
@@ -48,8 +54,10 @@ extension ConformanceChecks {
             let before = try await c.attrs(file)
             let stale = chimera_timespec(sec: before.ctime.sec - 10, nsec: before.ctime.nsec, reserved: 0)
             try c.expect(
-                await c.client.setattr(file, ConformanceClient.mode(0o600), guard: stale), .notSync,
-                what: "setattr with a guard that does not match")
+                await c.client.setattr(file, ConformanceClient.mode(0o600), guard: stale),
+                .notSync,
+                what: "setattr with a guard that does not match"
+            )
             let after = try await c.attrs(file)
             try c.check(after.permissions == 0o644, "a failed guard still changed the mode")
         },
@@ -74,7 +82,9 @@ extension ConformanceChecks {
             let reply = try c.ok(await c.client.mkdir(c.directory, c.name("d")), "mkdir")
             guard reply.dirPre.has(CHIMERA_ATTR_MTIME), reply.dirPost.has(CHIMERA_ATTR_MTIME) else { return }
             try c.check(
-                !reply.dirPre.mtime.isAfter(reply.dirPost.mtime), "directory mtime went back across mkdir")
+                !reply.dirPre.mtime.isAfter(reply.dirPost.mtime),
+                "directory mtime went back across mkdir"
+            )
             if reply.dirPre.has(CHIMERA_ATTR_NLINK) && reply.dirPost.has(CHIMERA_ATTR_NLINK) {
                 try c.check(reply.dirPost.nlink == reply.dirPre.nlink + 1, "directory nlink pre/post across mkdir")
             }

@@ -28,7 +28,11 @@ extension ConformanceChecks {
                         for b in 0..<blocks {
                             let expected = ConformanceContext.pattern(blockSize, seed: UInt64(t * 1_000 + b))
                             let read = await client.read(
-                                files[t], offset: UInt64(b * blockSize), length: blockSize, thread: t)
+                                files[t],
+                                offset: UInt64(b * blockSize),
+                                length: blockSize,
+                                thread: t
+                            )
                             guard read.ok, read.data == expected else {
                                 return "thread \(t) block \(b): read \(read.status), data differs"
                             }
@@ -52,8 +56,11 @@ extension ConformanceChecks {
                         let (client, directory) = shared.value
                         for i in 0..<perThread {
                             let reply = await client.openAt(
-                                directory, Array("t\(t)-\(i)".utf8), flags: VFS.create | VFS.exclusive | VFS.noOpen,
-                                thread: t)
+                                directory,
+                                Array("t\(t)-\(i)".utf8),
+                                flags: VFS.create | VFS.exclusive | VFS.noOpen,
+                                thread: t
+                            )
                             guard reply.ok else { return "thread \(t) create \(i): \(reply.status)" }
                         }
                         return nil
@@ -65,7 +72,10 @@ extension ConformanceChecks {
             }
             try c.check(problems.isEmpty, problems.joined(separator: "; "))
             let entries = try await c.list(c.directory)
-            try c.check(entries.count == threads * perThread, "\(entries.count) entries, expected \(threads * perThread)")
+            try c.check(
+                entries.count == threads * perThread,
+                "\(entries.count) entries, expected \(threads * perThread)"
+            )
             try c.check(Set(entries.map(\.text)).count == entries.count, "an entry listed twice")
         },
     ]

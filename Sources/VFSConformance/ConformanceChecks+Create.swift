@@ -5,8 +5,13 @@ extension ConformanceChecks {
         ConformanceCheck("open_at.create") { c in
             let reply = try c.ok(
                 await c.client.openAt(
-                    c.directory, c.name("f"), flags: VFS.create | VFS.read | VFS.write,
-                    attrs: ConformanceClient.mode(0o640)), "open_at create")
+                    c.directory,
+                    c.name("f"),
+                    flags: VFS.create | VFS.read | VFS.write,
+                    attrs: ConformanceClient.mode(0o640)
+                ),
+                "open_at create"
+            )
             try c.check(reply.created, "r_created is 0 for a new file")
             try c.check(reply.attrs.type == VFS.typeRegular, "created object is not a regular file")
             try c.check(reply.attrs.permissions == 0o640, "permissions \(String(reply.attrs.permissions, radix: 8))")
@@ -26,7 +31,8 @@ extension ConformanceChecks {
             try await c.file("f", data: [1, 2, 3, 4])
             let reply = try c.ok(
                 await c.client.openAt(c.directory, c.name("f"), flags: VFS.create | VFS.noOpen),
-                "open_at CREATE of an existing file")
+                "open_at CREATE of an existing file"
+            )
             try c.check(!reply.created, "r_created is 1 for an existing file")
             try c.check(reply.attrs.size == 4, "size \(reply.attrs.size): CREATE without TRUNCATE changed the file")
         },
@@ -34,17 +40,23 @@ extension ConformanceChecks {
             try await c.file("f")
             try c.expect(
                 await c.client.openAt(c.directory, c.name("f"), flags: VFS.create | VFS.exclusive | VFS.noOpen),
-                .exist, what: "exclusive create of an existing name")
+                .exist,
+                what: "exclusive create of an existing name"
+            )
         },
         ConformanceCheck("open_at.noent") { c in
             try c.expect(
-                await c.client.openAt(c.directory, c.name("absent"), flags: VFS.read), .noent,
-                what: "open_at of an absent name without CREATE")
+                await c.client.openAt(c.directory, c.name("absent"), flags: VFS.read),
+                .noent,
+                what: "open_at of an absent name without CREATE"
+            )
         },
         ConformanceCheck("open_at.truncate") { c in
             let handle = try await c.file("f", data: ConformanceContext.pattern(5000, seed: 2))
             let reply = try c.ok(
-                await c.client.openAt(c.directory, c.name("f"), flags: VFS.write | VFS.truncate), "open_at TRUNCATE")
+                await c.client.openAt(c.directory, c.name("f"), flags: VFS.write | VFS.truncate),
+                "open_at TRUNCATE"
+            )
             try c.ok(await c.client.close(reply.handle, openHandle: reply.openHandle), "close")
             let attrs = try await c.attrs(handle)
             try c.check(attrs.size == 0, "size \(attrs.size) after TRUNCATE")
@@ -53,47 +65,65 @@ extension ConformanceChecks {
             let flags = VFS.create | VFS.exclusive | VFS.verifier | VFS.noOpen
             let first = try c.ok(
                 await c.client.openAt(c.directory, c.name("f"), flags: flags, verifier: 0x1122_3344_5566_7788),
-                "exclusive create with a verifier")
+                "exclusive create with a verifier"
+            )
             try c.check(first.created, "r_created is 0 for a new file")
             let retry = try c.ok(
                 await c.client.openAt(c.directory, c.name("f"), flags: flags, verifier: 0x1122_3344_5566_7788),
-                "retry with the same verifier")
+                "retry with the same verifier"
+            )
             try c.check(retry.attrs.fileid == first.attrs.fileid, "retry named another object")
         },
         ConformanceCheck("open_at.verifier-mismatch") { c in
             let flags = VFS.create | VFS.exclusive | VFS.verifier | VFS.noOpen
             try c.ok(await c.client.openAt(c.directory, c.name("f"), flags: flags, verifier: 1), "exclusive create")
             try c.expect(
-                await c.client.openAt(c.directory, c.name("f"), flags: flags, verifier: 2), .exist,
-                what: "exclusive create with another verifier")
+                await c.client.openAt(c.directory, c.name("f"), flags: flags, verifier: 2),
+                .exist,
+                what: "exclusive create with another verifier"
+            )
         },
         ConformanceCheck("open_at.directory-flag-on-file") { c in
             try await c.file("f")
             try c.expect(
-                await c.client.openAt(c.directory, c.name("f"), flags: VFS.read | VFS.directory), .notdir,
-                what: "open_at DIRECTORY of a regular file")
+                await c.client.openAt(c.directory, c.name("f"), flags: VFS.read | VFS.directory),
+                .notdir,
+                what: "open_at DIRECTORY of a regular file"
+            )
         },
         ConformanceCheck("open_at.in-file") { c in
             let file = try await c.file("f")
             try c.expect(
-                await c.client.openAt(file, c.name("x"), flags: VFS.create | VFS.noOpen), .notdir,
-                what: "open_at inside a regular file")
+                await c.client.openAt(file, c.name("x"), flags: VFS.create | VFS.noOpen),
+                .notdir,
+                what: "open_at inside a regular file"
+            )
         },
         ConformanceCheck("open_at.nametoolong") { c in
             try c.expect(
-                await c.client.openAt(c.directory, [UInt8](repeating: 0x62, count: 256), flags: VFS.create | VFS.noOpen),
-                .nametoolong, what: "create of a 256-byte name")
+                await c.client.openAt(
+                    c.directory,
+                    [UInt8](repeating: 0x62, count: 256),
+                    flags: VFS.create | VFS.noOpen
+                ),
+                .nametoolong,
+                what: "create of a 256-byte name"
+            )
         },
         ConformanceCheck("open_at.slash-in-name") { c in
             try c.expect(
-                await c.client.openAt(c.directory, c.name("a/b"), flags: VFS.create | VFS.noOpen), .inval,
-                what: "create of a name with '/'")
+                await c.client.openAt(c.directory, c.name("a/b"), flags: VFS.create | VFS.noOpen),
+                .inval,
+                what: "create of a name with '/'"
+            )
         },
         ConformanceCheck("open_at.owner-from-credential") { c in
             c.client.uid = 1234
             c.client.gid = 5678
             let reply = try c.ok(
-                await c.client.openAt(c.directory, c.name("f"), flags: VFS.create | VFS.noOpen), "create as 1234:5678")
+                await c.client.openAt(c.directory, c.name("f"), flags: VFS.create | VFS.noOpen),
+                "create as 1234:5678"
+            )
             c.client.uid = 0
             c.client.gid = 0
             let attrs = try await c.attrs(reply.handle)
@@ -106,7 +136,8 @@ extension ConformanceChecks {
             attrs.valid_mask |= CHIMERA_ATTR_UID | CHIMERA_ATTR_GID
             let reply = try c.ok(
                 await c.client.openAt(c.directory, c.name("f"), flags: VFS.create | VFS.noOpen, attrs: attrs),
-                "create with uid/gid")
+                "create with uid/gid"
+            )
             let got = try await c.attrs(reply.handle)
             try c.check(got.uid == 4321 && got.gid == 8765, "owner \(got.uid):\(got.gid), expected 4321:8765")
         },
@@ -140,8 +171,10 @@ extension ConformanceChecks {
         },
         ConformanceCheck("mkdir.nametoolong") { c in
             try c.expect(
-                await c.client.mkdir(c.directory, [UInt8](repeating: 0x63, count: 256)), .nametoolong,
-                what: "mkdir of a 256-byte name")
+                await c.client.mkdir(c.directory, [UInt8](repeating: 0x63, count: 256)),
+                .nametoolong,
+                what: "mkdir of a 256-byte name"
+            )
         },
         ConformanceCheck("mknod.fifo") { c in
             let reply = await c.client.mknod(c.directory, c.name("p"), mode: VFS.typeFIFO | 0o644)
@@ -159,7 +192,10 @@ extension ConformanceChecks {
             }
             try c.ok(reply, "mknod character device")
             let attrs = try await c.attrs(try await c.lookup("null"))
-            try c.check(attrs.type == VFS.typeCharacter, "mode \(String(attrs.mode, radix: 8)) is not a character device")
+            try c.check(
+                attrs.type == VFS.typeCharacter,
+                "mode \(String(attrs.mode, radix: 8)) is not a character device"
+            )
             try c.check(attrs.rdev == rdev, "rdev 0x\(String(attrs.rdev, radix: 16)), expected 0x100000003")
         },
         ConformanceCheck("symlink.round-trip", requires: VFS.symlinks) { c in
@@ -175,8 +211,10 @@ extension ConformanceChecks {
         ConformanceCheck("symlink.exists", requires: VFS.symlinks) { c in
             try await c.file("f")
             try c.expect(
-                await c.client.symlink(c.directory, c.name("f"), target: c.name("x")), .exist,
-                what: "symlink over an existing name")
+                await c.client.symlink(c.directory, c.name("f"), target: c.name("x")),
+                .exist,
+                what: "symlink over an existing name"
+            )
         },
         ConformanceCheck("readlink.not-symlink") { c in
             let file = try await c.file("f")

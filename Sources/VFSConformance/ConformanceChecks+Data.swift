@@ -39,7 +39,10 @@ extension ConformanceChecks {
         ConformanceCheck("read.end-of-file") { c in
             let file = try await c.file("f", data: ConformanceContext.pattern(100, seed: 7))
             let middle = try c.ok(await c.client.read(file, offset: 0, length: 50), "read")
-            try c.check(middle.length == 50 && !middle.eof, "read of the first half: \(middle.length) bytes, eof \(middle.eof)")
+            try c.check(
+                middle.length == 50 && !middle.eof,
+                "read of the first half: \(middle.length) bytes, eof \(middle.eof)"
+            )
             let short = try c.ok(await c.client.read(file, offset: 80, length: 50), "read across the end")
             try c.check(short.length == 20 && short.eof, "read across the end: \(short.length) bytes, eof \(short.eof)")
             let past = try c.ok(await c.client.read(file, offset: 1_000, length: 10), "read past the end")
@@ -64,14 +67,19 @@ extension ConformanceChecks {
             try c.check(try await c.read(file, offset: offset, length: 1_000) == data, "read back at 4 GiB differs")
             try c.check((try await c.attrs(file)).size == offset + 1_000, "size after a write at 4 GiB")
             try c.check(
-                try await c.read(file, offset: 4 * VFS.gib - 4_096, length: 4_096) == [UInt8](repeating: 0, count: 4_096),
-                "hole before 4 GiB is not zeros")
+                try await c.read(file, offset: 4 * VFS.gib - 4_096, length: 4_096)
+                    == [UInt8](repeating: 0, count: 4_096),
+                "hole before 4 GiB is not zeros"
+            )
         },
         ConformanceCheck("io.offset-too-large") { c in
             let file = try await c.file("f")
             try c.expect(
-                await c.client.write(file, offset: UInt64.max - 10, [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]), .fbig, .inval,
-                what: "write ending past 2^64")
+                await c.client.write(file, offset: UInt64.max - 10, [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]),
+                .fbig,
+                .inval,
+                what: "write ending past 2^64"
+            )
         },
         ConformanceCheck("write.directory") { c in
             let sub = try await c.mkdir("d")
@@ -148,10 +156,13 @@ extension ConformanceChecks {
             let hole = try c.ok(await c.client.seek(file, offset: 1 << 20, what: VFS.seekHole), "SEEK_HOLE")
             try c.check(
                 hole.offset == (1 << 20) + 65_536,
-                "SEEK_HOLE from 1 MiB gave \(hole.offset), expected the end of the data (the end of file)")
+                "SEEK_HOLE from 1 MiB gave \(hole.offset), expected the end of the data (the end of file)"
+            )
             try c.expect(
-                await c.client.seek(file, offset: (1 << 20) + 65_536, what: VFS.seekData), .nxio,
-                what: "SEEK_DATA at the end of file")
+                await c.client.seek(file, offset: (1 << 20) + 65_536, what: VFS.seekData),
+                .nxio,
+                what: "SEEK_DATA at the end of file"
+            )
         },
         ConformanceCheck("copy_range.basic") { c in
             let data = ConformanceContext.pattern(20_000, seed: 13)
@@ -170,7 +181,13 @@ extension ConformanceChecks {
             let source = try await c.file("src", data: data)
             let destination = try await c.file("dst")
             let reply = await c.client.copy(
-                CHIMERA_VFS_OP_CLONE_RANGE, from: source, at: 0, to: destination, at: 0, length: 65_536)
+                CHIMERA_VFS_OP_CLONE_RANGE,
+                from: source,
+                at: 0,
+                to: destination,
+                at: 0,
+                length: 65_536
+            )
             try c.skipIfUnsupported(reply, "clone_range")
             try c.ok(reply, "clone_range")
             try c.check(try await c.read(destination, length: 65_536) == data, "cloned data differs")

@@ -14,7 +14,10 @@ extension ConformanceChecks {
         },
         ConformanceCheck("remove.file") { c in
             try await c.file("f")
-            let reply = try c.ok(await c.client.remove(c.directory, c.name("f"), flags: VFS.removeNotDirectory), "unlink")
+            let reply = try c.ok(
+                await c.client.remove(c.directory, c.name("f"), flags: VFS.removeNotDirectory),
+                "unlink"
+            )
             _ = reply
             try c.expect(await c.client.lookup(c.directory, c.name("f")), .noent, what: "lookup after remove")
         },
@@ -25,22 +28,30 @@ extension ConformanceChecks {
             let d = try await c.mkdir("d")
             try await c.file("f", in: d)
             try c.expect(
-                await c.client.remove(c.directory, c.name("d"), flags: VFS.removeDirectory), .notempty, .exist,
-                what: "rmdir of a non-empty directory")
+                await c.client.remove(c.directory, c.name("d"), flags: VFS.removeDirectory),
+                .notempty,
+                .exist,
+                what: "rmdir of a non-empty directory"
+            )
             _ = try await c.lookup("f", in: d)
         },
         ConformanceCheck("remove.dir-flag-on-file") { c in
             try await c.file("f")
             try c.expect(
-                await c.client.remove(c.directory, c.name("f"), flags: VFS.removeDirectory), .notdir,
-                what: "rmdir of a regular file")
+                await c.client.remove(c.directory, c.name("f"), flags: VFS.removeDirectory),
+                .notdir,
+                what: "rmdir of a regular file"
+            )
             _ = try await c.lookup("f")
         },
         ConformanceCheck("remove.not-dir-flag-on-directory") { c in
             try await c.mkdir("d")
             try c.expect(
-                await c.client.remove(c.directory, c.name("d"), flags: VFS.removeNotDirectory), .isdir, .perm,
-                what: "unlink of a directory")
+                await c.client.remove(c.directory, c.name("d"), flags: VFS.removeNotDirectory),
+                .isdir,
+                .perm,
+                what: "unlink of a directory"
+            )
             _ = try await c.lookup("d")
         },
         ConformanceCheck("remove.empty-directory") { c in
@@ -94,7 +105,10 @@ extension ConformanceChecks {
         ConformanceCheck("readdir.one-entry-a-call") { c in
             for i in 0..<10 { try await c.file("e\(i)") }
             let entries = try await c.list(c.directory, page: 1)
-            try c.check(entries.count == 10 && Set(entries.map(\.text)).count == 10, "listing one at a time lost entries")
+            try c.check(
+                entries.count == 10 && Set(entries.map(\.text)).count == 10,
+                "listing one at a time lost entries"
+            )
         },
         ConformanceCheck("readdir.verifier-resume") { c in
             for i in 0..<20 { try await c.file("e\(i)") }
@@ -137,7 +151,8 @@ extension ConformanceChecks {
             for i in 0..<count {
                 try c.ok(
                     await c.client.openAt(c.directory, c.name("file-\(i)"), flags: VFS.create | VFS.noOpen),
-                    "create file-\(i)")
+                    "create file-\(i)"
+                )
             }
             let entries = try await c.list(c.directory, page: 1_000)
             try c.check(entries.count == count, "\(entries.count) entries, expected \(count)")
@@ -148,7 +163,8 @@ extension ConformanceChecks {
             let expectedTail = Set(entries[5_000...].map(\.text))
             try c.check(
                 tail.entries.count == count - 5_000 && Set(tail.entries.map(\.text)) == expectedTail,
-                "listing resumed mid-way gave \(tail.entries.count) entries, expected \(count - 5_000)")
+                "listing resumed mid-way gave \(tail.entries.count) entries, expected \(count - 5_000)"
+            )
             try c.check(tail.eof, "listing to the end without end of directory")
         },
         ConformanceCheck("readdir.notdir") { c in

@@ -7,7 +7,8 @@ extension ConformanceChecks {
             try c.check(attrs.type == VFS.typeDirectory, "root mode \(String(attrs.mode, radix: 8)) is not a directory")
             try c.check(
                 attrs.has(VFS.attrStat),
-                "root attributes lack part of STAT: valid 0x\(String(attrs.valid_mask, radix: 16))")
+                "root attributes lack part of STAT: valid 0x\(String(attrs.valid_mask, radix: 16))"
+            )
             try c.check(attrs.nlink >= 2, "root nlink \(attrs.nlink), expected at least 2")
         },
         ConformanceCheck("getattr.file") { c in
@@ -42,8 +43,10 @@ extension ConformanceChecks {
         ConformanceCheck("handle.badhandle-garbage", readOnlySafe: true, needsDirectory: false) { c in
             let mount = Array(c.root.prefix(Int(CHIMERA_MOUNT_ID_LEN)))
             try c.expect(
-                await c.client.getattr(mount + [0xDE, 0xAD, 0xBE]), .badhandle,
-                what: "getattr of a 3-byte garbage module handle")
+                await c.client.getattr(mount + [0xDE, 0xAD, 0xBE]),
+                .badhandle,
+                what: "getattr of a 3-byte garbage module handle"
+            )
         },
         ConformanceCheck("handle.stale-file") { c in
             let handle = try await c.file("f")
@@ -55,7 +58,11 @@ extension ConformanceChecks {
             try c.ok(await c.client.remove(c.directory, c.name("d"), flags: VFS.removeDirectory), "rmdir")
             try c.expect(await c.client.getattr(handle), .stale, what: "getattr of a removed directory")
             try c.expect(
-                await c.client.lookup(handle, c.name("x")), .stale, .noent, what: "lookup in a removed directory")
+                await c.client.lookup(handle, c.name("x")),
+                .stale,
+                .noent,
+                what: "lookup in a removed directory"
+            )
         },
     ]
 }

@@ -8,20 +8,33 @@ extension ConformanceChecks {
         },
         ConformanceCheck("readonly.create", requires: VFS.readOnly, readOnlySafe: true, needsDirectory: false) { c in
             try c.expect(
-                await c.client.openAt(c.root, c.name("conformance-rofs"), flags: VFS.create | VFS.noOpen), .rofs,
-                what: "create")
+                await c.client.openAt(c.root, c.name("conformance-rofs"), flags: VFS.create | VFS.noOpen),
+                .rofs,
+                what: "create"
+            )
         },
         ConformanceCheck("readonly.setattr", requires: VFS.readOnly, readOnlySafe: true, needsDirectory: false) { c in
-            try c.expect(await c.client.setattr(c.root, ConformanceClient.mode(0o700)), .rofs, what: "chmod of the root")
+            try c.expect(
+                await c.client.setattr(c.root, ConformanceClient.mode(0o700)),
+                .rofs,
+                what: "chmod of the root"
+            )
         },
         ConformanceCheck("readonly.remove", requires: VFS.readOnly, readOnlySafe: true, needsDirectory: false) { c in
             try c.expect(
-                await c.client.remove(c.root, c.name("conformance-absent")), .rofs, .noent, what: "remove")
+                await c.client.remove(c.root, c.name("conformance-absent")),
+                .rofs,
+                .noent,
+                what: "remove"
+            )
         },
         ConformanceCheck("readonly.readdir", requires: VFS.readOnly, readOnlySafe: true, needsDirectory: false) { c in
             _ = try await c.list(c.root)
             try c.expect(
-                await c.client.lookup(c.root, c.name("conformance-absent")), .noent, what: "lookup of an absent name")
+                await c.client.lookup(c.root, c.name("conformance-absent")),
+                .noent,
+                what: "lookup of an absent name"
+            )
         },
     ]
 
@@ -43,7 +56,9 @@ extension ConformanceChecks {
                 throw ConformanceSkip(reason: "module claims PERSISTENT_HANDLES (restart.persistent-handles applies)")
             }
             let file = try await c.file("f", data: [1, 2, 3])
-            guard try await c.client.target.restart() else { throw ConformanceSkip(reason: "the target cannot restart") }
+            guard try await c.client.target.restart() else {
+                throw ConformanceSkip(reason: "the target cannot restart")
+            }
             let reply = await c.client.getattr(file)
             if c.has(CHIMERA_VFS_CAP_PERSISTENT) && reply.ok {
                 return

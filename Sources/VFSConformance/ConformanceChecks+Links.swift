@@ -35,8 +35,12 @@ extension ConformanceChecks {
         ConformanceCheck("link.directory-refused", requires: VFS.hardlinks) { c in
             let sub = try await c.mkdir("d")
             try c.expect(
-                await c.client.link(sub, into: c.directory, c.name("e")), .perm, .isdir, .inval,
-                what: "hard link of a directory")
+                await c.client.link(sub, into: c.directory, c.name("e")),
+                .perm,
+                .isdir,
+                .inval,
+                what: "hard link of a directory"
+            )
         },
         ConformanceCheck("link.into-file", requires: VFS.hardlinks) { c in
             let file = try await c.file("a")
@@ -69,14 +73,20 @@ extension ConformanceChecks {
         ConformanceCheck("rename.across-directories") { c in
             try await c.file("a", data: [1])
             let sub = try await c.mkdir("sub")
-            try c.ok(await c.client.rename(c.directory, c.name("a"), to: sub, c.name("b")), "rename into a subdirectory")
+            try c.ok(
+                await c.client.rename(c.directory, c.name("a"), to: sub, c.name("b")),
+                "rename into a subdirectory"
+            )
             _ = try await c.lookup("b", in: sub)
             try c.expect(await c.client.lookup(c.directory, c.name("a")), .noent, what: "lookup of the old name")
         },
         ConformanceCheck("rename.over-file") { c in
             try await c.file("a", data: [1, 1, 1])
             let victim = try await c.file("b", data: [2, 2, 2, 2])
-            try c.ok(await c.client.rename(c.directory, c.name("a"), to: c.directory, c.name("b")), "rename over a file")
+            try c.ok(
+                await c.client.rename(c.directory, c.name("a"), to: c.directory, c.name("b")),
+                "rename over a file"
+            )
             let b = try await c.lookup("b")
             try c.check(try await c.read(b, length: 10) == [1, 1, 1], "target does not hold the source's data")
             try c.expect(await c.client.getattr(victim), .stale, what: "getattr of the replaced file")
@@ -98,7 +108,8 @@ extension ConformanceChecks {
             let before = try await c.attrs(c.directory)
             try c.ok(
                 await c.client.rename(c.directory, c.name("a"), to: c.directory, c.name("b")),
-                "rename a directory over an empty one")
+                "rename a directory over an empty one"
+            )
             let b = try await c.lookup("b")
             _ = try await c.lookup("inside", in: b)
             let after = try await c.attrs(c.directory)
@@ -109,34 +120,45 @@ extension ConformanceChecks {
             let b = try await c.mkdir("b")
             try await c.file("f", in: b)
             try c.expect(
-                await c.client.rename(c.directory, c.name("a"), to: c.directory, c.name("b")), .notempty, .exist,
-                what: "rename over a non-empty directory")
+                await c.client.rename(c.directory, c.name("a"), to: c.directory, c.name("b")),
+                .notempty,
+                .exist,
+                what: "rename over a non-empty directory"
+            )
             _ = try await c.lookup("a")
         },
         ConformanceCheck("rename.directory-over-file") { c in
             try await c.mkdir("a")
             try await c.file("b")
             try c.expect(
-                await c.client.rename(c.directory, c.name("a"), to: c.directory, c.name("b")), .notdir,
-                what: "rename a directory over a file")
+                await c.client.rename(c.directory, c.name("a"), to: c.directory, c.name("b")),
+                .notdir,
+                what: "rename a directory over a file"
+            )
         },
         ConformanceCheck("rename.file-over-directory") { c in
             try await c.file("a")
             try await c.mkdir("b")
             try c.expect(
-                await c.client.rename(c.directory, c.name("a"), to: c.directory, c.name("b")), .isdir,
-                what: "rename a file over a directory")
+                await c.client.rename(c.directory, c.name("a"), to: c.directory, c.name("b")),
+                .isdir,
+                what: "rename a file over a directory"
+            )
         },
         ConformanceCheck("rename.into-own-subtree") { c in
             let a = try await c.mkdir("a")
             let b = try await c.mkdir("b", in: a)
             let deep = try await c.mkdir("c", in: b)
             try c.expect(
-                await c.client.rename(c.directory, c.name("a"), to: deep, c.name("x")), .inval,
-                what: "rename a directory into its own subtree")
+                await c.client.rename(c.directory, c.name("a"), to: deep, c.name("x")),
+                .inval,
+                what: "rename a directory into its own subtree"
+            )
             try c.expect(
-                await c.client.rename(c.directory, c.name("a"), to: a, c.name("x")), .inval,
-                what: "rename a directory into itself")
+                await c.client.rename(c.directory, c.name("a"), to: a, c.name("x")),
+                .inval,
+                what: "rename a directory into itself"
+            )
             _ = try await c.lookup("a")
         },
         ConformanceCheck("rename.onto-itself") { c in
@@ -150,7 +172,8 @@ extension ConformanceChecks {
             try c.ok(await c.client.link(file, into: c.directory, c.name("b")), "link")
             try c.ok(
                 await c.client.rename(c.directory, c.name("a"), to: c.directory, c.name("b")),
-                "rename between two names of one file")
+                "rename between two names of one file"
+            )
             _ = try await c.lookup("a")
             _ = try await c.lookup("b")
             let attrs = try await c.attrs(file)
@@ -161,13 +184,17 @@ extension ConformanceChecks {
             try await c.file("b", data: [2])
             try c.expect(
                 await c.client.rename(c.directory, c.name("a"), to: c.directory, c.name("b"), flags: VFS.noReplace),
-                .exist, what: "rename NOREPLACE over an existing name")
+                .exist,
+                what: "rename NOREPLACE over an existing name"
+            )
             try c.check(try await c.read(try await c.lookup("b"), length: 1) == [2], "NOREPLACE replaced the target")
         },
         ConformanceCheck("rename.noent") { c in
             try c.expect(
-                await c.client.rename(c.directory, c.name("absent"), to: c.directory, c.name("b")), .noent,
-                what: "rename of an absent name")
+                await c.client.rename(c.directory, c.name("absent"), to: c.directory, c.name("b")),
+                .noent,
+                what: "rename of an absent name"
+            )
         },
         ConformanceCheck("rename.directory-parents") { c in
             let from = try await c.mkdir("from")
@@ -180,7 +207,10 @@ extension ConformanceChecks {
             try c.check(toAttrs.nlink == 3, "new parent nlink \(toAttrs.nlink), expected 3")
             let moved = try await c.lookup("moved", in: to)
             let parent = try c.ok(await c.client.lookupParent(moved), "lookup_parent of the moved directory")
-            try c.check((try await c.attrs(parent.handle)).fileid == toAttrs.fileid, "moved directory's parent is stale")
+            try c.check(
+                (try await c.attrs(parent.handle)).fileid == toAttrs.fileid,
+                "moved directory's parent is stale"
+            )
         },
     ]
 }

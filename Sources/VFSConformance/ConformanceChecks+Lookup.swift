@@ -8,7 +8,10 @@ extension ConformanceChecks {
             try c.check(found.attrs.has(CHIMERA_ATTR_MODE | CHIMERA_ATTR_FILEID), "lookup returned no attributes")
             try c.check(found.attrs.type == VFS.typeRegular, "lookup attributes are not a regular file's")
             let attrs = try await c.attrs(created)
-            try c.check(found.attrs.fileid == attrs.fileid, "lookup fileid \(found.attrs.fileid), created \(attrs.fileid)")
+            try c.check(
+                found.attrs.fileid == attrs.fileid,
+                "lookup fileid \(found.attrs.fileid), created \(attrs.fileid)"
+            )
         },
         ConformanceCheck("lookup.noent") { c in
             try c.expect(await c.client.lookup(c.directory, c.name("absent")), .noent, what: "lookup of an absent name")
@@ -31,7 +34,10 @@ extension ConformanceChecks {
             try await c.file(name)
             _ = try await c.lookup(name)
             let entries = try await c.list(c.directory)
-            try c.check(entries.map(\.name) == [c.name(name)], "readdir shows \(entries.map(\.text)), expected [\(name)]")
+            try c.check(
+                entries.map(\.name) == [c.name(name)],
+                "readdir shows \(entries.map(\.text)), expected [\(name)]"
+            )
         },
         ConformanceCheck("lookup_parent.subdirectory") { c in
             let sub = try await c.mkdir("sub")

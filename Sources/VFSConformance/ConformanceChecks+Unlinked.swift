@@ -12,7 +12,8 @@ extension ConformanceChecks {
             try c.ok(await c.client.write(made.handle, offset: 0, data, openHandle: made.openHandle), "write")
             try c.ok(
                 await c.client.linkAt(made.handle, openHandle: made.openHandle, into: c.directory, c.name("f")),
-                "link_at")
+                "link_at"
+            )
             try c.ok(await c.client.close(made.handle, openHandle: made.openHandle), "close")
             let file = try await c.lookup("f")
             try c.check(try await c.read(file, length: 3_000) == data, "linked file's data differs")
@@ -25,12 +26,20 @@ extension ConformanceChecks {
             try c.ok(made, "create_unlinked")
             try c.ok(await c.client.write(made.handle, offset: 0, [2, 2, 2], openHandle: made.openHandle), "write")
             try c.expect(
-                await c.client.linkAt(made.handle, openHandle: made.openHandle, into: c.directory, c.name("f")), .exist,
-                what: "link_at over an existing name without LINK_REPLACE")
+                await c.client.linkAt(made.handle, openHandle: made.openHandle, into: c.directory, c.name("f")),
+                .exist,
+                what: "link_at over an existing name without LINK_REPLACE"
+            )
             try c.ok(
                 await c.client.linkAt(
-                    made.handle, openHandle: made.openHandle, into: c.directory, c.name("f"), flags: VFS.linkReplace),
-                "link_at LINK_REPLACE")
+                    made.handle,
+                    openHandle: made.openHandle,
+                    into: c.directory,
+                    c.name("f"),
+                    flags: VFS.linkReplace
+                ),
+                "link_at LINK_REPLACE"
+            )
             try c.ok(await c.client.close(made.handle, openHandle: made.openHandle), "close")
             try c.check(try await c.read(try await c.lookup("f"), length: 10) == [2, 2, 2], "replaced file's data")
             try c.check(try await c.list(c.directory).count == 1, "directory holds more than the one name")
@@ -41,7 +50,10 @@ extension ConformanceChecks {
             try c.ok(made, "create_unlinked")
             try c.ok(await c.client.close(made.handle, openHandle: made.openHandle), "close")
             try c.expect(
-                await c.client.getattr(made.handle), .stale, what: "getattr of a closed, never linked file")
+                await c.client.getattr(made.handle),
+                .stale,
+                what: "getattr of a closed, never linked file"
+            )
         },
         ConformanceCheck("io.read-after-unlink-while-open") { c in
             let data = ConformanceContext.pattern(2_000, seed: 31)
@@ -50,7 +62,8 @@ extension ConformanceChecks {
             try c.ok(await c.client.remove(c.directory, c.name("f")), "remove while open")
             let read = try c.ok(
                 await c.client.read(file, offset: 0, length: 2_000, openHandle: opened.openHandle),
-                "read of an open, removed file")
+                "read of an open, removed file"
+            )
             try c.check(read.data == data, "data of an open, removed file differs")
             try c.ok(await c.client.close(file, openHandle: opened.openHandle), "close")
         },

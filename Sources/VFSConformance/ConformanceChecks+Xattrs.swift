@@ -11,27 +11,39 @@ extension ConformanceChecks {
         },
         ConformanceCheck("xattr.size-probe", requires: VFS.xattrs) { c in
             let file = try await c.file("f")
-            try c.ok(await c.client.setxattr(file, c.name("user.conformance.a"), [UInt8](repeating: 7, count: 50)), "setxattr")
+            try c.ok(
+                await c.client.setxattr(file, c.name("user.conformance.a"), [UInt8](repeating: 7, count: 50)),
+                "setxattr"
+            )
             let probe = try c.ok(await c.client.getxattr(file, c.name("user.conformance.a"), capacity: 0), "size probe")
             try c.check(probe.length == 50, "size probe says \(probe.length), expected 50")
             try c.expect(
-                await c.client.getxattr(file, c.name("user.conformance.a"), capacity: 10), .range,
-                what: "getxattr into a 10-byte buffer")
+                await c.client.getxattr(file, c.name("user.conformance.a"), capacity: 10),
+                .range,
+                what: "getxattr into a 10-byte buffer"
+            )
         },
         ConformanceCheck("xattr.create-flag", requires: VFS.xattrs) { c in
             let file = try await c.file("f")
             try c.ok(await c.client.setxattr(file, c.name("user.conformance.a"), [1], flags: VFS.xattrCreate), "create")
             try c.expect(
-                await c.client.setxattr(file, c.name("user.conformance.a"), [2], flags: VFS.xattrCreate), .exist,
-                what: "setxattr CREATE of an existing name")
+                await c.client.setxattr(file, c.name("user.conformance.a"), [2], flags: VFS.xattrCreate),
+                .exist,
+                what: "setxattr CREATE of an existing name"
+            )
         },
         ConformanceCheck("xattr.replace-flag", requires: VFS.xattrs) { c in
             let file = try await c.file("f")
             try c.expect(
-                await c.client.setxattr(file, c.name("user.conformance.a"), [2], flags: VFS.xattrReplace), .nodata,
-                what: "setxattr REPLACE of an absent name")
+                await c.client.setxattr(file, c.name("user.conformance.a"), [2], flags: VFS.xattrReplace),
+                .nodata,
+                what: "setxattr REPLACE of an absent name"
+            )
             try c.ok(await c.client.setxattr(file, c.name("user.conformance.a"), [1]), "setxattr")
-            try c.ok(await c.client.setxattr(file, c.name("user.conformance.a"), [3], flags: VFS.xattrReplace), "replace")
+            try c.ok(
+                await c.client.setxattr(file, c.name("user.conformance.a"), [3], flags: VFS.xattrReplace),
+                "replace"
+            )
             let got = try c.ok(await c.client.getxattr(file, c.name("user.conformance.a"), capacity: 10), "getxattr")
             try c.check(got.data == [3], "replaced value is \(got.data)")
         },
@@ -50,11 +62,15 @@ extension ConformanceChecks {
             try c.ok(await c.client.setxattr(file, c.name("user.conformance.a"), [1]), "setxattr")
             try c.ok(await c.client.removexattr(file, c.name("user.conformance.a")), "removexattr")
             try c.expect(
-                await c.client.getxattr(file, c.name("user.conformance.a"), capacity: 10), .nodata,
-                what: "getxattr after remove")
+                await c.client.getxattr(file, c.name("user.conformance.a"), capacity: 10),
+                .nodata,
+                what: "getxattr after remove"
+            )
             try c.expect(
-                await c.client.removexattr(file, c.name("user.conformance.a")), .nodata,
-                what: "removexattr of an absent name")
+                await c.client.removexattr(file, c.name("user.conformance.a")),
+                .nodata,
+                what: "removexattr of an absent name"
+            )
         },
         ConformanceCheck("xattr.on-directory", requires: VFS.xattrs) { c in
             let sub = try await c.mkdir("d")
@@ -78,7 +94,11 @@ extension ConformanceChecks {
             try c.ok(await c.client.kvDelete(key), "kv_delete")
         },
         ConformanceCheck("kv.absent", requires: VFS.keyValue) { c in
-            try c.expect(await c.client.kvGet(Self.key(c, "absent"), capacity: 10), .nodata, what: "kv_get of an absent key")
+            try c.expect(
+                await c.client.kvGet(Self.key(c, "absent"), capacity: 10),
+                .nodata,
+                what: "kv_get of an absent key"
+            )
         },
         ConformanceCheck("kv.overwrite", requires: VFS.keyValue) { c in
             let key = Self.key(c, "b")

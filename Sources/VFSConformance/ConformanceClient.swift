@@ -117,7 +117,11 @@ final class ConformanceClient {
         await call(CHIMERA_VFS_OP_GETATTR, handle, thread: thread)
     }
 
-    func setattr(_ handle: [UInt8], _ attrs: chimera_attrs, guard ctime: chimera_timespec? = nil) async
+    func setattr(
+        _ handle: [UInt8],
+        _ attrs: chimera_attrs,
+        guard ctime: chimera_timespec? = nil
+    ) async
         -> ConformanceReply
     {
         await call(CHIMERA_VFS_OP_SETATTR, handle) { request, arena in
@@ -176,7 +180,11 @@ final class ConformanceClient {
             }
         }
         return ConformanceListing(
-            status: reply.status, entries: collector.entries, eof: reply.eof, verifier: reply.offset)
+            status: reply.status,
+            entries: collector.entries,
+            eof: reply.eof,
+            verifier: reply.offset
+        )
     }
 
     // MARK: Creating
@@ -218,7 +226,10 @@ final class ConformanceClient {
         }
     }
 
-    func createUnlinked(_ directory: [UInt8], attrs: chimera_attrs = ConformanceClient.mode(0o644)) async
+    func createUnlinked(
+        _ directory: [UInt8],
+        attrs: chimera_attrs = ConformanceClient.mode(0o644)
+    ) async
         -> ConformanceReply
     {
         await call(CHIMERA_VFS_OP_CREATE_UNLINKED, directory) { request, _ in
@@ -228,7 +239,13 @@ final class ConformanceClient {
         }
     }
 
-    func linkAt(_ file: [UInt8], openHandle: UInt64, into directory: [UInt8], _ name: [UInt8], flags: UInt32 = 0)
+    func linkAt(
+        _ file: [UInt8],
+        openHandle: UInt64,
+        into directory: [UInt8],
+        _ name: [UInt8],
+        flags: UInt32 = 0
+    )
         async -> ConformanceReply
     {
         await call(CHIMERA_VFS_OP_LINK_AT, file) { request, arena in
@@ -306,7 +323,13 @@ final class ConformanceClient {
         }
     }
 
-    func rename(_ directory: [UInt8], _ name: [UInt8], to newDirectory: [UInt8], _ newName: [UInt8], flags: UInt32 = 0)
+    func rename(
+        _ directory: [UInt8],
+        _ name: [UInt8],
+        to newDirectory: [UInt8],
+        _ newName: [UInt8],
+        flags: UInt32 = 0
+    )
         async -> ConformanceReply
     {
         await call(CHIMERA_VFS_OP_RENAME, directory) { request, arena in
@@ -328,7 +351,13 @@ final class ConformanceClient {
 
     // MARK: Data
 
-    func read(_ handle: [UInt8], offset: UInt64, length: Int, openHandle: UInt64 = 0, thread: Int = 0) async
+    func read(
+        _ handle: [UInt8],
+        offset: UInt64,
+        length: Int,
+        openHandle: UInt64 = 0,
+        thread: Int = 0
+    ) async
         -> ConformanceReply
     {
         await call(CHIMERA_VFS_OP_READ, handle, thread: thread) { request, arena in

@@ -69,8 +69,12 @@ public struct ConformanceSuite {
                 directory = made.handle
             }
             let context = ConformanceContext(
-                client: client, capabilities: capabilities, threadCount: target.threadCount,
-                directory: directory, timeStep: timeStep)
+                client: client,
+                capabilities: capabilities,
+                threadCount: target.threadCount,
+                directory: directory,
+                timeStep: timeStep
+            )
             var outcome: String?
             var skip: String?
             do {

@@ -1,7 +1,7 @@
 import CChimera
 import ChimeraPluginKit
-import Synchronization
 import Glibc
+import Synchronization
 
 extension MemFS {
     func getattr(_ request: VFSRequest) throws(MemFSFailure) {

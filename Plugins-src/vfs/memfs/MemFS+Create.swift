@@ -120,7 +120,9 @@ extension MemFS {
             guard state.type == .symlink else { throw MemFSFailure(.invalid) }
             guard state.target.count <= capacity, let buffer else { throw MemFSFailure(.range) }
             state.target.withUnsafeBytes { bytes in
-                UnsafeMutableRawPointer(buffer).copyMemory(from: bytes.baseAddress!, byteCount: bytes.count)
+                if let base = bytes.baseAddress {
+                    UnsafeMutableRawPointer(buffer).copyMemory(from: base, byteCount: bytes.count)
+                }
             }
             return state.target.count
         }

@@ -1,7 +1,7 @@
 import CChimera
 import ChimeraPluginKit
-import Synchronization
 import Glibc
+import Synchronization
 
 extension MemFS {
     /// Most bytes one COPY_RANGE moves; r_length tells the caller where to
@@ -17,7 +17,10 @@ extension MemFS {
     func read(_ request: VFSRequest) throws(MemFSFailure) {
         let inode = try resolve(request.handle)
         let offset = request.raw.pointee.read.offset
-        let iovecs = UnsafeBufferPointer(start: request.raw.pointee.read.iov, count: Int(request.raw.pointee.read.iovcnt))
+        let iovecs = UnsafeBufferPointer(
+            start: request.raw.pointee.read.iov,
+            count: Int(request.raw.pointee.read.iovcnt)
+        )
         let wanted = min(Int(request.raw.pointee.read.length), IOVecCursor.capacity(iovecs))
         let (length, eof) = try inode.state.withLock { state throws(MemFSFailure) -> (Int, Bool) in
             guard state.alive else { throw MemFSFailure(.stale) }
@@ -39,7 +42,9 @@ extension MemFS {
         let offset = request.raw.pointee.write.offset
         let count = Int(request.raw.pointee.write.length)
         let iovecs = UnsafeBufferPointer(
-            start: request.raw.pointee.write.iov, count: Int(request.raw.pointee.write.iovcnt))
+            start: request.raw.pointee.write.iov,
+            count: Int(request.raw.pointee.write.iovcnt)
+        )
         guard IOVecCursor.capacity(iovecs) >= count else { throw MemFSFailure(.invalid) }
         guard offset <= Self.maxFileSize, UInt64(count) <= Self.maxFileSize - offset else {
             throw MemFSFailure(.fileTooBig)
@@ -211,7 +216,10 @@ extension MemFS {
             let from = srcOffset + done
             let to = dstOffset + done
             let piece = min(
-                length - done, UInt64(PageMap.size) - (from & PageMap.mask), UInt64(PageMap.size) - (to & PageMap.mask))
+                length - done,
+                UInt64(PageMap.size) - (from & PageMap.mask),
+                UInt64(PageMap.size) - (to & PageMap.mask)
+            )
             if let page = src.pointee.pages.page(from >> PageMap.shift) {
                 if dst.pointee.pages.page(to >> PageMap.shift) == nil {
                     guard usage.reservePages(1) else { break }

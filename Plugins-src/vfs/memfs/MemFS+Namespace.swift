@@ -113,7 +113,12 @@ extension MemFS {
             let reachedEnd = try directory.state.withLock { dir throws(MemFSFailure) -> Bool in
                 guard dir.alive else { throw MemFSFailure(.stale) }
                 return dir.entries.forEach(after: cookie, limit: Self.readdirBatch) { name, entryCookie, inode in
-                    var item = ReaddirItem(name: name, cookie: entryCookie, number: inode.number, attrs: chimera_attrs())
+                    var item = ReaddirItem(
+                        name: name,
+                        cookie: entryCookie,
+                        number: inode.number,
+                        attrs: chimera_attrs()
+                    )
                     if wantAttributes {
                         inode.state.withLock { child in
                             child.fill(&item.attrs, number: inode.number, identity: identity)

@@ -103,7 +103,10 @@ extension MemFS {
             fillDirectoryPre(request, src.pointee, source.number)
             if request.raw.pointee.rename.r_new_dir_pre_attrs.req_mask != 0 {
                 dst.pointee.fill(
-                    &request.raw.pointee.rename.r_new_dir_pre_attrs, number: destination.number, identity: identity)
+                    &request.raw.pointee.rename.r_new_dir_pre_attrs,
+                    number: destination.number,
+                    identity: identity
+                )
             }
             if let target {
                 try target.state.withLock { replaced throws(MemFSFailure) in
@@ -131,7 +134,10 @@ extension MemFS {
             fillDirectoryPost(request, src.pointee, source.number)
             if request.raw.pointee.rename.r_new_dir_post_attrs.req_mask != 0 {
                 dst.pointee.fill(
-                    &request.raw.pointee.rename.r_new_dir_post_attrs, number: destination.number, identity: identity)
+                    &request.raw.pointee.rename.r_new_dir_post_attrs,
+                    number: destination.number,
+                    identity: identity
+                )
             }
             return true
         }
@@ -170,13 +176,17 @@ extension MemFS {
         move.destination.state.withLock { dir in
             if request.raw.pointee.rename.r_new_dir_pre_attrs.req_mask != 0 {
                 dir.fill(
-                    &request.raw.pointee.rename.r_new_dir_pre_attrs, number: move.destination.number,
-                    identity: identity)
+                    &request.raw.pointee.rename.r_new_dir_pre_attrs,
+                    number: move.destination.number,
+                    identity: identity
+                )
             }
             if request.raw.pointee.rename.r_new_dir_post_attrs.req_mask != 0 {
                 dir.fill(
-                    &request.raw.pointee.rename.r_new_dir_post_attrs, number: move.destination.number,
-                    identity: identity)
+                    &request.raw.pointee.rename.r_new_dir_post_attrs,
+                    number: move.destination.number,
+                    identity: identity
+                )
             }
         }
     }

@@ -1,8 +1,8 @@
 import CChimera
 import ChimeraPluginKit
+import Glibc
 import OrderedCollections
 import Synchronization
-import Glibc
 
 /// Extended attributes (per inode, in insertion order) and the module-wide
 /// key-value store. Both count against the size limit.

@@ -83,8 +83,7 @@ final class MemFS: VFSModule, Sendable {
         // Break every directory's references first, so that freeing a deep
         // tree does not recurse once per level.
         for inode in table.removeAll() {
-            let children = inode.state.withLock { $0.entries.removeAll() }
-            _ = children
+            inode.state.withLock { _ = $0.entries.removeAll() }
         }
         metrics.record()
     }
