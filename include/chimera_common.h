@@ -194,7 +194,9 @@ struct chimera_attrs {
     uint64_t fsid;                 /* the module's file system id; the core
                                       replaces it with the mount's */
     uint64_t change;               /* strictly increases on every change of
-                                      data or metadata */
+                                      data or metadata (a module that cannot
+                                      promise this leaves CHANGE out of
+                                      attr_supported) */
     struct chimera_timespec atime;
     struct chimera_timespec mtime;
     struct chimera_timespec ctime; /* status change */

@@ -44,7 +44,19 @@
  * handles, the credential) belongs to the caller and stays valid until the
  * module calls complete(); a module that needs one longer copies it. Result
  * fields live in the request itself, except data: READ, READLINK, GETXATTR,
- * LISTXATTR and KV_GET write into caller-provided buffers.
+ * LISTXATTR and KV_GET write into caller-provided buffers. A buffer too
+ * small for the answer gives CHIMERA_RANGE with the needed size in r_length.
+ *
+ * Credentials. req->cred may be NULL, meaning the host itself (uid 0, gid 0).
+ * Objects a request creates belong to the credential's uid and gid unless
+ * the initial attributes set UID / GID; a MODE given there is applied as is
+ * (clients apply their umask before sending it). Modules that run as root
+ * over a host directory must not let clients reach what only root should:
+ * devices must not be opened, and xattr namespaces other than "user." (e.g.
+ * security.capability, trusted.*) must be refused.
+ *
+ * The headers need C11 or later (the request's argument union is
+ * anonymous).
  *
  * Changelog
  *   1.0  First version.
@@ -95,26 +107,33 @@ typedef uint32_t chimera_vfs_op_t;
  * SIZE, ATIME, MTIME, BTIME, DOS, and the *_NOW forms). With
  * args.setattr.guard_ctime set, the module compares the object's ctime with
  * it first and fails with CHIMERA_NOT_SYNC, changing nothing, when they
- * differ (NFSv3 SETATTR guard, RFC 1813 3.3.2). If req->open_handle is set
- * a size change may use it. Results: r_pre_attrs (WCC), r_attrs. */
+ * differ (NFSv3 SETATTR guard, RFC 1813 3.3.2). An attribute the module
+ * cannot set gives NOTSUP, changing nothing. If req->open_handle is set a
+ * size change may use it. Results: r_pre_attrs (WCC), r_attrs. */
 #define CHIMERA_VFS_OP_SETATTR          4
 /* Look up args.name.name in the directory. "." and ".." are never passed;
  * the core resolves them. Results: r_fh, r_attrs, r_dir_post_attrs. */
 #define CHIMERA_VFS_OP_LOOKUP           5
-/* Results: r_fh and r_attrs of the directory's parent (the object itself
- * for the mount root; the core stops ".." at the mount). */
+/* Results: r_fh and r_attrs of the directory's parent. The core answers
+ * for mount roots itself (".." of a mount root is the namespace root), so a
+ * module is never asked about one. */
 #define CHIMERA_VFS_OP_LOOKUP_PARENT    6
 /* Enumerate the directory from args.readdir.cookie (0 = start), calling
  * args.readdir.emit once per entry, in cookie order, until it returns
  * non-zero or the directory ends. "." and ".." are not emitted. Results:
  * r_dir_post_attrs, args.readdir.r_verifier, args.readdir.r_eof. */
 #define CHIMERA_VFS_OP_READDIR          7
-/* Open the object for I/O. Results: args.open.r_open_handle, r_attrs. */
+/* Open the object for I/O. A directory opens only with OPEN_DIRECTORY
+ * (else ISDIR); a symlink gives LOOP; devices, FIFOs and sockets give INVAL.
+ * Results: args.open.r_open_handle, r_attrs. */
 #define CHIMERA_VFS_OP_OPEN             8
 /* Open or create args.open_at.name in the directory, in one step (NFSv4 OPEN,
- * SMB CREATE, S3 PUT). Results: r_fh, r_attrs, args.open_at.r_open_handle
- * (when OPEN_READ/WRITE asked for one), args.open_at.r_created, directory
- * WCC. */
+ * SMB CREATE, S3 PUT). CREATE makes a regular file (directories come from
+ * MKDIR; a module may refuse CREATE|DIRECTORY with INVAL); CREATE finding a
+ * non-file gives EXIST. OPEN_VERIFIER implies EXCLUSIVE, except that a
+ * retry carrying the verifier the file was created with succeeds (with
+ * r_created 1). Results: r_fh, r_attrs, args.open_at.r_open_handle (when
+ * OPEN_READ/WRITE asked for one), args.open_at.r_created, directory WCC. */
 #define CHIMERA_VFS_OP_OPEN_AT          9
 /* Create an anonymous file in the directory's file system, open for writing
  * (O_TMPFILE). Results: args.create_unlinked.r_open_handle, r_fh, r_attrs. */
@@ -129,7 +148,8 @@ typedef uint32_t chimera_vfs_op_t;
 /* Read args.read.length bytes at args.read.offset into args.read.iov.
  * Results: args.read.r_length, args.read.r_eof, r_attrs. */
 #define CHIMERA_VFS_OP_READ             13
-/* Write args.write.iov (args.write.length bytes) at args.write.offset.
+/* Write args.write.iov (args.write.length bytes, which the iovecs hold at
+ * least) at args.write.offset.
  * args.write.stable: CHIMERA_VFS_UNSTABLE may stay in volatile memory until
  * COMMIT; DATA_SYNC / FILE_SYNC are on stable storage before complete().
  * Results: args.write.r_length, args.write.r_stable (what was achieved, at
@@ -154,7 +174,8 @@ typedef uint32_t chimera_vfs_op_t;
 #define CHIMERA_VFS_OP_SYMLINK          21
 /* Results: args.readlink.r_length bytes in args.readlink.buf. */
 #define CHIMERA_VFS_OP_READLINK         22
-/* Make the object also appear as args.link.name in args.link.dir_fh.
+/* Make the object also appear as args.link.name in args.link.dir_fh; with
+ * CHIMERA_VFS_LINK_REPLACE an existing name is replaced atomically.
  * Results: r_attrs (the object, with the new nlink), directory WCC. */
 #define CHIMERA_VFS_OP_LINK             23
 /* Remove args.remove.name from the directory. Results: directory WCC,
@@ -275,7 +296,9 @@ typedef uint32_t chimera_vfs_op_t;
  * READDIR_HANDLES / READDIR_ATTRS were not asked for. Returns 0 to continue,
  * non-zero when the caller's reply is full: the module then stops and
  * completes with r_eof = 0. The entry refused that way was not taken; the
- * caller resumes from the cookie of the last entry it accepted.
+ * caller resumes from the cookie of the last entry it accepted. An entry
+ * whose handle the module cannot give (a mount point of another file
+ * system) is emitted with fh NULL.
  */
 typedef int32_t (*chimera_vfs_readdir_emit_fn)(
     struct chimera_vfs_request *req, const char *name, uint32_t name_len,
@@ -299,6 +322,8 @@ struct chimera_vfs_args_name {
 
 struct chimera_vfs_args_readdir {
     uint64_t                    cookie;
+    /* 0 to start; else the r_verifier of the call that gave the cookie. A
+     * module whose cookies can go stale answers BADCOOKIE on a mismatch. */
     uint8_t                     verifier[CHIMERA_VERIFIER_LEN];
     uint32_t                    flags;       /* CHIMERA_VFS_READDIR_* */
     uint32_t                    reserved;
@@ -465,7 +490,10 @@ struct chimera_vfs_args_lookup_path {
 typedef void (*chimera_vfs_complete_fn)(struct chimera_vfs_request *req);
 
 struct chimera_vfs_request {
-    uint32_t                   struct_size;  /* set by the host */
+    uint32_t                   struct_size;  /* set by the host: the size of
+                                                the request it allocated; a
+                                                module reads no field past
+                                                its own sizeof */
     chimera_vfs_op_t           op;
     chimera_status_t           status;       /* result: CHIMERA_OK or error */
     uint32_t                   thread_index; /* host thread that asked */
