@@ -2,7 +2,7 @@ import XDR
 
 /// The arguments of a MOUNT version 3 call, by procedure (RFC 1813 Appendix I). Paths are views into the
 /// record, checked against MNTPATHLEN.
-public enum MOUNT3Arguments: Hashable {
+public enum MOUNT3Arguments: XDREncodable, Hashable {
     case null
     case mnt(MOUNT3Dirpath)
     case dump

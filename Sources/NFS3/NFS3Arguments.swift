@@ -2,7 +2,7 @@ import XDR
 
 /// The arguments of an NFSv3 call, by procedure (RFC 1813 §3.3): decodes the generated `<PROC>3args` type the
 /// procedure number selects. Views (file handles, names, WRITE data) point into the record.
-public enum NFS3Arguments: Hashable {
+public enum NFS3Arguments: XDREncodable, Hashable {
     case null
     case getattr(NFS3GetattrArgs)
     case setattr(NFS3SetattrArgs)

@@ -111,3 +111,8 @@ public struct RPCRouter<Handler> {
             RPCDispatch(handler: procedure.handler, credentials: credentials, cachesReply: procedure.cachesReply))
     }
 }
+
+extension RPCRouter: Sendable where Handler: Sendable {}
+extension RPCRouter.Procedure: Sendable where Handler: Sendable {}
+extension RPCRouter.Version: Sendable where Handler: Sendable {}
+extension RPCRouter.Program: Sendable where Handler: Sendable {}
