@@ -4,11 +4,12 @@ import CChimeraRCU
 /// over liburcu's RCU hash table (see `chimera_rcu.h`).
 ///
 /// `Value` must be a trivial type (no references): values are copied in
-/// and out as bytes.
-final class RCUCache<Value: BitwiseCopyable>: @unchecked Sendable {
+/// and out as bytes. Public so benchmarks can compare it with
+/// ``MutexShardedCache``.
+public final class RCUCache<Value: BitwiseCopyable>: @unchecked Sendable {
     private let raw: OpaquePointer
 
-    init?(maxEntries: UInt64) {
+    public init?(maxEntries: UInt64) {
         guard let raw = chimera_rcu_cache_create(maxEntries, UInt32(MemoryLayout<Value>.size)) else { return nil }
         self.raw = raw
     }
@@ -18,7 +19,7 @@ final class RCUCache<Value: BitwiseCopyable>: @unchecked Sendable {
     }
 
     @inline(__always)
-    func get(hash: UInt64, key: UnsafeRawBufferPointer) -> Value? {
+    public func get(hash: UInt64, key: UnsafeRawBufferPointer) -> Value? {
         withUnsafeTemporaryAllocation(of: Value.self, capacity: 1) { out in
             guard chimera_rcu_cache_get(raw, hash, key.baseAddress, UInt32(key.count), out.baseAddress) == 1 else {
                 return nil
@@ -28,7 +29,7 @@ final class RCUCache<Value: BitwiseCopyable>: @unchecked Sendable {
     }
 
     @inline(__always)
-    func put(hash: UInt64, key: UnsafeRawBufferPointer, value: Value) {
+    public func put(hash: UInt64, key: UnsafeRawBufferPointer, value: Value) {
         withUnsafePointer(to: value) { v in
             _ = chimera_rcu_cache_put(raw, hash, key.baseAddress, UInt32(key.count), v)
         }
@@ -36,12 +37,12 @@ final class RCUCache<Value: BitwiseCopyable>: @unchecked Sendable {
 
     @inline(__always)
     @discardableResult
-    func remove(hash: UInt64, key: UnsafeRawBufferPointer) -> Bool {
+    public func remove(hash: UInt64, key: UnsafeRawBufferPointer) -> Bool {
         chimera_rcu_cache_remove(raw, hash, key.baseAddress, UInt32(key.count)) == 1
     }
 
-    var count: UInt64 { chimera_rcu_cache_count(raw) }
-    var evictions: UInt64 { chimera_rcu_cache_evictions(raw) }
+    public var count: UInt64 { chimera_rcu_cache_count(raw) }
+    public var evictions: UInt64 { chimera_rcu_cache_evictions(raw) }
 }
 
 /// Counters by key hash; see `chimera_rcu.h`. A cached value is fresh only
@@ -69,7 +70,7 @@ final class VersionTable: @unchecked Sendable {
 
 /// Hash of a handle, or of a directory handle and a name.
 @inline(__always)
-func keyHash(_ a: UnsafeRawBufferPointer, _ b: UnsafeRawBufferPointer = UnsafeRawBufferPointer(start: nil, count: 0))
+public func keyHash(_ a: UnsafeRawBufferPointer, _ b: UnsafeRawBufferPointer = UnsafeRawBufferPointer(start: nil, count: 0))
     -> UInt64
 {
     chimera_hash_bytes(a.baseAddress, a.count, b.baseAddress, b.count)
