@@ -20,8 +20,11 @@ import Glibc
 /// Inode handles (fallback, when the file system or the kernel refuses
 /// handles — EOPNOTSUPP, or EPERM without CAP_DAC_READ_SEARCH): inode number
 /// plus birth time, MAC'd the same way, mapped back to a path beneath the
-/// root through an in-process table (``InodeTable``). They do not survive a
-/// restart: a client then gets STALE.
+/// root through an in-process table (``InodeTable``). After a restart the
+/// table is empty, and a handle's object is found again by searching the
+/// tree for its inode (HandleCodec+Search.swift) — slower the first time,
+/// but the handle stays valid, so the module's PERSISTENT_HANDLES claim
+/// holds in both modes.
 final class HandleCodec: Sendable {
     enum Mode: String, Sendable {
         case kernel, inode
@@ -128,6 +131,8 @@ final class HandleCodec: Sendable {
                 if let fd = openInode(key, at: path) { return fd }
                 inodes.forget(key, path: path)
             }
+            // Not known (a restart) or moved on the host: look for it.
+            if let path = search(key), let fd = openInode(key, at: path) { return fd }
             throw .stale
         }
     }

@@ -1,8 +1,8 @@
 import Synchronization
 
 /// Inode handles back to paths, for roots whose file system refuses kernel
-/// handles (see ``HandleCodec``). In memory only: the reason inode handles
-/// are not persistent.
+/// handles (see ``HandleCodec``). In memory only: after a restart, handles
+/// are found again by searching the tree (HandleCodec+Search.swift).
 ///
 /// An inode may have several names (hard links): up to ``linksKept`` of
 /// them are kept, most recent first, and tried in turn.
@@ -16,6 +16,9 @@ final class InodeTable: Sendable {
 
     /// Paths relative to the root ("" is the root).
     private let paths = Mutex<[Key: [String]]>([:])
+    /// Keys a search did not find, bounded (see HandleCodec.search).
+    private let missing = Mutex<Set<Key>>([])
+    static let missingKept = 4096
 
     func record(_ key: Key, path: String) {
         paths.withLock { table in
@@ -36,6 +39,17 @@ final class InodeTable: Sendable {
         paths.withLock { table in
             table[key]?.removeAll { $0 == path }
             if table[key]?.isEmpty == true { table[key] = nil }
+        }
+    }
+
+    func isMissing(_ key: Key) -> Bool {
+        missing.withLock { $0.contains(key) }
+    }
+
+    func markMissing(_ key: Key) {
+        missing.withLock { set in
+            if set.count >= Self.missingKept { set.removeAll() }
+            set.insert(key)
         }
     }
 

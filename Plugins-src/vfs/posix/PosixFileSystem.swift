@@ -100,7 +100,8 @@ public final class PosixFileSystem: Sendable {
         if mode == .inode {
             host.log(
                 .warning,
-                "\(canonical): file handles unavailable; using in-memory inode handles, which do not survive a restart")
+                "\(canonical): kernel file handles unavailable; using inode handles (found again by a search of "
+                    + "the tree after a restart)")
         }
         host.log(.info, "serving \(canonical) (\(mode.rawValue) handles, key \(keyPath))")
     }
