@@ -14,7 +14,11 @@ public struct PosixError: Error, Sendable, Equatable, CustomStringConvertible {
     /// The status for a Linux errno (`VFSStatus(errno:)`, which keeps the
     /// values the ABI shares with Linux).
     public init(errno: Int32) {
-        self.status = VFSStatus(errno: errno)
+        switch errno {
+        // Out of file descriptors (EMFILE, ENFILE): a retry may succeed.
+        case 23, 24: self.status = .delay
+        default: self.status = VFSStatus(errno: errno)
+        }
     }
 
     public var description: String { status.description }

@@ -94,7 +94,7 @@ public final class PosixFileSystem: Sendable {
         self.rootPath = canonical
         self.rootInode = rootStat.stx_ino
         self.codec = HandleCodec(mode: mode, rootFD: fd, rootPath: canonical, rootStat: rootStat, secret: secret)
-        self.cache = DescriptorCache(capacity: settings.descriptorCache)
+        self.cache = DescriptorCache(capacity: Self.cacheCapacity(settings.descriptorCache, host: host))
         self.umask = Self.readUmask()
         initialised = true
         if mode == .inode {
@@ -110,6 +110,21 @@ public final class PosixFileSystem: Sendable {
         openFiles.closeAll()
         cache.removeAll()
         PosixCall.close(rootFD)
+    }
+
+    /// The descriptor cache may hold a quarter of the process's fd limit,
+    /// no more: the rest is for open handles, sockets and the host.
+    static func cacheCapacity(_ configured: Int, host: PluginHost) -> Int {
+        var limit = rlimit()
+        guard getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0 else { return min(configured, 256) }
+        let allowed = max(64, Int(clamping: limit.rlim_cur / 4))
+        if configured > allowed {
+            host.log(
+                .notice,
+                "descriptor_cache: \(configured) is more than a quarter of the fd limit (\(limit.rlim_cur)); using \(allowed)")
+            return allowed
+        }
+        return configured
     }
 
     static func readUmask() -> UInt32 {
