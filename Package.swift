@@ -194,5 +194,10 @@ let package = Package(
         .testTarget(name: "ONCRPCTests", dependencies: ["ONCRPC", "XDR"], swiftSettings: swiftSettings),
         .testTarget(name: "NFS3Tests", dependencies: ["NFS3", "ONCRPC", "XDR"], swiftSettings: swiftSettings),
         .testTarget(name: "S3Tests", dependencies: ["S3"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "PosixVFSTests",
+            dependencies: ["PosixVFS", "ChimeraPluginKit", "CChimera", "CLinuxShims"],
+            swiftSettings: swiftSettings
+        ),
     ]
 )

@@ -14,13 +14,7 @@ public enum JSONValue: Sendable, Equatable {
 
     /// Parse JSON text. Errors say where (line and column) the text is bad.
     public static func parse(_ text: String) throws(PluginError) -> JSONValue {
-        do {
-            return try JSONDecoder().decode(JSONValue.self, from: Data(text.utf8))
-        } catch let error as DecodingError {
-            throw PluginError(Self.describe(error))
-        } catch {
-            throw PluginError("invalid JSON: \(error)")
-        }
+        try JSONParser.parse(text)
     }
 
     /// What a value is, for "expected X, found Y" messages.
@@ -65,20 +59,6 @@ public enum JSONValue: Sendable, Equatable {
             }
         }
         return out + "\""
-    }
-
-    static func describe(_ error: DecodingError) -> String {
-        switch error {
-        case .dataCorrupted(let context):
-            // swift-foundation puts "around line L, column C" in the
-            // underlying error; surface it.
-            if let underlying = context.underlyingError {
-                return "invalid JSON: \(underlying)"
-            }
-            return "invalid JSON: \(context.debugDescription)"
-        default:
-            return "invalid JSON: \(error)"
-        }
     }
 }
 

@@ -30,7 +30,7 @@ public struct VFSRequest: @unchecked Sendable {
     /// `CHIMERA_MODULE_FH_MAX`).
     @inlinable
     public var handle: UnsafeRawBufferPointer {
-        UnsafeRawBufferPointer(start: raw.pointee.fh, count: Int(raw.pointee.fh_len))
+        Self.bytes(raw.pointee.fh, raw.pointee.fh_len)
     }
 
     /// The module's open handle from OPEN / OPEN_AT / CREATE_UNLINKED, or 0.
@@ -72,7 +72,15 @@ public struct VFSRequest: @unchecked Sendable {
     /// Bytes of a name argument (not NUL-terminated).
     @inlinable
     public static func bytes(_ pointer: UnsafePointer<CChar>?, _ count: UInt32) -> UnsafeRawBufferPointer {
-        UnsafeRawBufferPointer(start: pointer, count: Int(count))
+        // A NULL pointer with a length (a broken caller) reads as empty.
+        guard let pointer else { return UnsafeRawBufferPointer(start: nil, count: 0) }
+        return UnsafeRawBufferPointer(start: pointer, count: Int(count))
+    }
+
+    @inlinable
+    public static func bytes(_ pointer: UnsafePointer<UInt8>?, _ count: UInt32) -> UnsafeRawBufferPointer {
+        guard let pointer else { return UnsafeRawBufferPointer(start: nil, count: 0) }
+        return UnsafeRawBufferPointer(start: pointer, count: Int(count))
     }
 
     /// The name the op acts on, for every op that has one in the object's
@@ -135,6 +143,7 @@ public struct VFSRequest: @unchecked Sendable {
     @inlinable
     public var iovecs: UnsafeBufferPointer<iovec> {
         let io = op == .write ? raw.pointee.write : raw.pointee.read
-        return UnsafeBufferPointer(start: io.iov, count: Int(io.iovcnt))
+        guard let iov = io.iov else { return UnsafeBufferPointer(start: nil, count: 0) }
+        return UnsafeBufferPointer(start: iov, count: Int(io.iovcnt))
     }
 }

@@ -21,9 +21,15 @@ run() {
     fi
 }
 
+key_option() {
+    # The Swift POSIX modules and the C example name the key file differently.
+    if [ "$1" = passthrough_c ]; then echo key_file; else echo handle_key_file; fi
+}
+
 run memfs '{}'
 for m in linux io_uring passthrough_c; do
     mkdir -p "$work/$m"
-    run "$m" "{\"root\": \"$work/$m\"}"
+    # The handle key goes in the work directory, not /var/lib.
+    run "$m" "{\"root\": \"$work/$m\", \"$(key_option "$m")\": \"$work/$m.key\"}"
 done
 exit $failed
