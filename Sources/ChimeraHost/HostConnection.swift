@@ -58,14 +58,21 @@ final class HostConnection: @unchecked Sendable {
         let total = buffers.reduce(0) { $0 + $1.readableBytes }
         switch framing {
         case CHIMERA_FRAMING_RPC_RECORD, CHIMERA_FRAMING_LENGTH_PREFIX:
-            var mark = channel.allocator.buffer(capacity: 4)
             let word = framing == CHIMERA_FRAMING_RPC_RECORD ? UInt32(0x8000_0000) | UInt32(total) : UInt32(total)
-            mark.writeInteger(word)
-            channel.write(mark, promise: nil)
+            var buffers = buffers
+            if var first = buffers.first, first.readerIndex >= 4 {
+                // In the headroom every host buffer has: one write, no copy.
+                first.moveReaderIndex(to: first.readerIndex - 4)
+                first.setInteger(word, at: first.readerIndex)
+                buffers[0] = first
+            } else {
+                var mark = channel.allocator.buffer(capacity: 4)
+                mark.writeInteger(word)
+                buffers.insert(mark, at: 0)
+            }
             for (i, buffer) in buffers.enumerated() {
                 channel.write(buffer, promise: i == buffers.count - 1 ? promise : nil)
             }
-            if buffers.isEmpty { promise?.succeed(()) }
         default:
             for (i, buffer) in buffers.enumerated() {
                 channel.write(HTTPServerResponsePart.body(.byteBuffer(buffer)), promise: i == buffers.count - 1 ? promise : nil)

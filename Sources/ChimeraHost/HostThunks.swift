@@ -134,7 +134,7 @@ enum HostThunks {
             for i in 0..<Int(count) {
                 guard let raw = buffers?[i] else { continue }
                 let buffer = HostBuffer.take(raw)
-                if let b = buffer.finishedBytes() { bytes.append(b) } else { ok = false }
+                if let b = buffer.takeBytes() { bytes.append(b) } else { ok = false }
             }
             guard let connection else { return -1 }
             let completion: (@Sendable (Int32) -> Void)? = done.map { done in

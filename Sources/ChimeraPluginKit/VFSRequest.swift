@@ -55,18 +55,24 @@ public struct VFSRequest: @unchecked Sendable {
         raw.pointee.r_fh_len = UInt32(bytes.count)
     }
 
-    /// Store a handle built from fixed-width words (the usual inode +
-    /// generation shape), little-endian.
+    /// Store a one-word handle, little-endian.
     @inlinable
-    public func setResultHandle(_ words: UInt64...) {
+    public func setResultHandle(_ word: UInt64) {
         withUnsafeMutableBytes(of: &raw.pointee.r_fh) { dst in
-            var offset = 0
-            for word in words {
-                dst.storeBytes(of: word.littleEndian, toByteOffset: offset, as: UInt64.self)
-                offset += 8
-            }
-            raw.pointee.r_fh_len = UInt32(offset)
+            dst.storeBytes(of: word.littleEndian, toByteOffset: 0, as: UInt64.self)
         }
+        raw.pointee.r_fh_len = 8
+    }
+
+    /// Store a two-word handle (the usual inode + generation shape),
+    /// little-endian, without allocating.
+    @inlinable
+    public func setResultHandle(_ first: UInt64, _ second: UInt64) {
+        withUnsafeMutableBytes(of: &raw.pointee.r_fh) { dst in
+            dst.storeBytes(of: first.littleEndian, toByteOffset: 0, as: UInt64.self)
+            dst.storeBytes(of: second.littleEndian, toByteOffset: 8, as: UInt64.self)
+        }
+        raw.pointee.r_fh_len = 16
     }
 
     /// Bytes of a name argument (not NUL-terminated).
