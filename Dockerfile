@@ -1,13 +1,13 @@
 # Chimera: build and serve config/default.json.
 #   docker build -t chimera .
 #   docker run --rm -p 2049:2049 -p 9000:9000 chimera
-FROM swift:6.2-bookworm AS build
+FROM swift:6.3-bookworm AS build
 RUN apt-get update && apt-get install -y --no-install-recommends make
 WORKDIR /src
 COPY . .
 RUN make build
 
-FROM swift:6.2-bookworm-slim
+FROM swift:6.3-bookworm-slim
 RUN apt-get update \
  && apt-get install -y --no-install-recommends liburing2 libjson-c5 liburcu8 \
  && rm -rf /var/lib/apt/lists/*

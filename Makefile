@@ -102,6 +102,7 @@ install: build
 # --------------------------------------------------------------------- run
 
 run: build
+	@mkdir -p /tmp/chimera/linux   # the directory config/default.json's linux mount serves
 	$(BUILD)/bin/chimera serve --config $(CONFIG)
 
 # -------------------------------------------------------------------- test
