@@ -11,11 +11,3 @@ struct Token: Equatable {
     var kind: Kind
     var location: SourceLocation
 }
-
-/// A line and column in the input, for error messages.
-struct SourceLocation: Equatable, CustomStringConvertible {
-    var line: Int
-    var column: Int
-
-    var description: String { "\(line):\(column)" }
-}
