@@ -1,0 +1,67 @@
+import CChimera
+import Glibc
+import ChimeraPluginKit
+import S3
+
+/// The S3 front-end: an S3-compatible HTTP endpoint over the VFS namespace.
+/// Buckets are namespace directories (`buckets.<name>.path`); a key is a
+/// path under its bucket's directory.
+final class S3Plugin: ProtocolPlugin {
+    typealias ThreadState = S3Loop
+    typealias Connection = S3Connection
+
+    static var descriptor: ProtocolPluginDescriptor {
+        ProtocolPluginDescriptor(name: "s3", description: "S3-compatible HTTP endpoint over the namespace")
+    }
+
+    let host: PluginHost
+    let configuration: S3PluginConfiguration
+    let router: S3Router
+    /// The credential VFS requests carry: S3 users act as root.
+    let credential: UnsafeMutablePointer<chimera_cred>
+    /// Reported as every configured bucket's creation date.
+    let startTime: S3Timestamp
+    let owner: S3XMLResponses.Owner
+
+    init(host: PluginHost, config: ProtocolPluginConfig) throws(PluginError) {
+        self.host = host
+        configuration = try S3PluginConfiguration(config)
+        router = S3Router(virtualHostDomain: configuration.domain)
+        credential = .allocate(capacity: 1)
+        credential.initialize(to: chimera_cred())
+        startTime = S3Clock.now()
+        owner = S3XMLResponses.Owner(id: "6368696d657261", displayName: "chimera")
+        try host.listen(ListenerRequest(name: "s3", framing: .http1, port: configuration.port))
+    }
+
+    func threadStarted(index: UInt32) -> S3Loop {
+        S3Loop(plugin: self, index: index)
+    }
+
+    func connectionOpened(_ connection: PluginConnection, info: ConnectionInfo, thread: S3Loop) -> S3Connection? {
+        guard let vfs = FrontEndVFS(host: host), !thread.draining else { return nil }
+        let opened = S3Connection(loop: thread, connection: connection, info: info, vfs: vfs)
+        thread.connections[ObjectIdentifier(opened)] = opened
+        return opened
+    }
+
+    func drain(_ thread: S3Loop) {
+        thread.draining = true
+        for connection in thread.connections.values { connection.drain() }
+    }
+}
+
+/// Wall-clock time, for signatures and dates.
+enum S3Clock {
+    static func now() -> S3Timestamp {
+        var spec = timespec()
+        clock_gettime(CLOCK_REALTIME, &spec)
+        return S3Timestamp(seconds: Int64(spec.tv_sec), nanoseconds: UInt32(spec.tv_nsec))
+    }
+
+    static func monotonicNanoseconds() -> UInt64 {
+        var spec = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &spec)
+        return UInt64(spec.tv_sec) * 1_000_000_000 + UInt64(spec.tv_nsec)
+    }
+}

@@ -1,0 +1,128 @@
+import ChimeraPluginKit
+import S3
+
+/// `server.protocols.s3` and the document's `buckets`, read strictly: an
+/// unknown key or a wrong type stops the server with one line naming it.
+struct S3PluginConfiguration: Sendable {
+    /// How object metadata (ETag, Content-Type, `x-amz-meta-*`) is kept.
+    enum MetadataStore: String, Sendable {
+        /// Extended attributes where the bucket's module has them, else a sidecar.
+        case auto
+        /// Always a sidecar file under `<bucket>/.chimera-s3/meta/`.
+        case sidecar
+    }
+
+    struct Bucket: Sendable {
+        var name: String
+        /// A namespace path ("/memfs/photos").
+        var path: String
+        /// GET, HEAD and listings without a signature.
+        var anonymousRead: Bool
+    }
+
+    static let keys: Set<String> = [
+        "port", "region", "credentials", "domain", "bucket_root", "max_object_size", "max_write_bytes_in_flight",
+        "metadata", "max_clock_skew_seconds",
+    ]
+
+    var port: UInt16 = 9000
+    var region = "us-east-1"
+    var credentials: [String: String] = [:]
+    /// Virtual-hosted style: `<bucket>.<domain>`.
+    var domain: String?
+    /// Namespace directory whose subdirectories are buckets made by CreateBucket.
+    var bucketRoot: String?
+    /// Largest object a PUT, a part or a completed upload may make.
+    var maxObjectSize: UInt64 = 5 << 40
+    /// Upload bytes a connection may have on their way to the VFS before it stops reading.
+    var maxWriteBytesInFlight = 8 << 20
+    var metadata = MetadataStore.auto
+    var maxClockSkewSeconds: Int64 = 900
+    /// Configured buckets by name.
+    var buckets: [String: Bucket] = [:]
+
+    init() {}
+
+    init(_ config: ProtocolPluginConfig) throws(PluginError) {
+        let object = try ConfigObject(parsing: config.config, path: "server.protocols.s3")
+        try object.rejectUnknownKeys(Self.keys)
+        if let port = try object.integer("port", in: 0...65535) { self.port = UInt16(port) }
+        if let region = try object.string("region") {
+            guard !region.isEmpty, region.utf8.count <= 64,
+                region.utf8.allSatisfy({ ($0 >= 0x61 && $0 <= 0x7A) || ($0 >= 0x30 && $0 <= 0x39) || $0 == 0x2D })
+            else {
+                throw PluginError("\(object.keyPath("region")): expected a region name like \"us-east-1\", found \"\(region)\"")
+            }
+            self.region = region
+        }
+        if let domain = try object.string("domain") {
+            guard !domain.isEmpty, !domain.contains("/"), !domain.contains(":") else {
+                throw PluginError("\(object.keyPath("domain")): expected a host name, found \"\(domain)\"")
+            }
+            self.domain = domain.lowercased()
+        }
+        if let root = try object.string("bucket_root") {
+            guard root.hasPrefix("/") else {
+                throw PluginError("\(object.keyPath("bucket_root")): expected a namespace path starting with '/', found \"\(root)\"")
+            }
+            bucketRoot = root
+        }
+        if let size = try object.integer("max_object_size", in: 1...(5 << 40)) { maxObjectSize = UInt64(size) }
+        if let window = try object.integer("max_write_bytes_in_flight", in: (64 << 10)...(1 << 30)) {
+            maxWriteBytesInFlight = Int(window)
+        }
+        if let skew = try object.integer("max_clock_skew_seconds", in: 1...86_400) { maxClockSkewSeconds = skew }
+        if let mode = try object.string("metadata") {
+            guard let parsed = MetadataStore(rawValue: mode) else {
+                throw PluginError("\(object.keyPath("metadata")): expected \"auto\" or \"sidecar\", found \"\(mode)\"")
+            }
+            metadata = parsed
+        }
+        credentials = try Self.credentials(object)
+
+        let document = try ConfigObject(parsing: config.document, path: "")
+        for (name, bucket) in try document.objects("buckets") {
+            try bucket.rejectUnknownKeys(["path", "anonymous_read"])
+            guard S3BucketName.isValid(name) else {
+                throw PluginError(
+                    "\(bucket.path): not a valid S3 bucket name (3 to 63 lower-case letters, digits, '.' or '-')")
+            }
+            let path = try bucket.requiredString("path")
+            guard path.hasPrefix("/") else {
+                throw PluginError("\(bucket.keyPath("path")): expected a namespace path starting with '/', found \"\(path)\"")
+            }
+            buckets[name] = Bucket(name: name, path: path, anonymousRead: try bucket.bool("anonymous_read") ?? false)
+        }
+        if credentials.isEmpty {
+            if let closed = buckets.keys.sorted().first(where: { buckets[$0]?.anonymousRead == false }) {
+                throw PluginError(
+                    "\(object.keyPath("credentials")): no credentials, but bucket \"\(closed)\" is not anonymous_read")
+            }
+            if bucketRoot != nil {
+                throw PluginError("\(object.keyPath("credentials")): no credentials, but bucket_root needs signed requests")
+            }
+        }
+    }
+
+    private static func credentials(_ object: ConfigObject) throws(PluginError) -> [String: String] {
+        guard let items = try object.array("credentials") else { return [:] }
+        var out: [String: String] = [:]
+        for (index, item) in items.enumerated() {
+            let path = "\(object.keyPath("credentials"))[\(index)]"
+            guard case .object(let values) = item else {
+                throw PluginError("\(path): expected an object with access_key and secret_key, found \(item.kind)")
+            }
+            let entry = ConfigObject(path: path, values: values)
+            try entry.rejectUnknownKeys(["access_key", "secret_key"])
+            let access = try entry.requiredString("access_key")
+            let secret = try entry.requiredString("secret_key")
+            guard !access.isEmpty, access.utf8.count <= 128, !access.contains("/"), !access.contains(" ") else {
+                throw PluginError("\(entry.keyPath("access_key")): expected 1 to 128 characters without '/' or spaces")
+            }
+            guard !secret.isEmpty else { throw PluginError("\(entry.keyPath("secret_key")): must not be empty") }
+            guard out[access] == nil else { throw PluginError("\(entry.keyPath("access_key")): \"\(access)\" is listed twice") }
+            out[access] = secret
+        }
+        return out
+    }
+}
