@@ -102,3 +102,32 @@ def serve(config, wait_ports=(), directory=None):
         log.close()
         if owned:
             subprocess.run(["rm", "-rf", directory])
+
+
+# ---------------------------------------------------------------- S3
+
+S3_ACCESS_KEY = "AKIACHIMERATEST"
+S3_SECRET_KEY = "chimera/test/secret+key"
+
+
+def s3_config(port, buckets=None, memfs_size=3 << 30, s3_extra=None, server_extra=None):
+    """A config serving memfs at /memfs over S3 on `port`, with bucket
+    `memfs` there unless `buckets` says otherwise."""
+    s3 = {"port": port, "credentials": [{"access_key": S3_ACCESS_KEY, "secret_key": S3_SECRET_KEY}]}
+    s3.update(s3_extra or {})
+    server = {"threads": 2, "delegation_threads": 2, "log_level": "info",
+              "vfs": {"memfs": {"config": {"size_limit": memfs_size}}},
+              "protocols": {"s3": s3}}
+    server.update(server_extra or {})
+    return {"server": server, "mounts": {"memfs": {"module": "memfs", "path": "/"}},
+            "buckets": buckets if buckets is not None else {"memfs": {"path": "/memfs"}}}
+
+
+def s3_client(port, **config):
+    """A boto3 client for the daemon on `port` (path-style, no retries)."""
+    import boto3
+    from botocore.config import Config
+    return boto3.client("s3", endpoint_url=f"http://127.0.0.1:{port}", aws_access_key_id=S3_ACCESS_KEY,
+                        aws_secret_access_key=S3_SECRET_KEY, region_name="us-east-1",
+                        config=Config(s3={"addressing_style": "path"}, retries={"max_attempts": 1},
+                                      signature_version="s3v4", connect_timeout=10, read_timeout=120, **config))
