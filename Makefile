@@ -25,7 +25,8 @@ C_PLUGIN_FLAGS := -std=c11 -O2 -g -Wall -Wextra -Werror -shared -fPIC -fvisibili
 # Debian packages: to build, to run the tests, to run the benchmarks.
 BUILD_PACKAGES := pkg-config liburing-dev libjson-c-dev liburcu-dev libnfs-dev
 TEST_PACKAGES := libnfs-utils s3cmd python3-pip procps
-BENCH_PACKAGES := nfs-ganesha nfs-ganesha-mem nfs-ganesha-vfs rpcbind linux-perf util-linux
+BENCH_PACKAGES := nfs-ganesha nfs-ganesha-mem nfs-ganesha-vfs rpcbind ceph-mon ceph-mgr ceph-osd ceph-common \
+	radosgw uuid-runtime curl iproute2 libnfs-dev libssl-dev gcc libc6-dev binutils linux-perf util-linux procps
 PIP_TEST_PACKAGES := boto3 awscli pytest
 # CI has no terminal; apt must never ask.
 export DEBIAN_FRONTEND := noninteractive
