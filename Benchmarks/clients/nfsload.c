@@ -588,9 +588,14 @@ static void load_smallfiles(void)
     if (!created)
         bench_fail("smallfiles", "directory %s already exists; the load needs a fresh one", o_dir);
     init_slots();
-    phase("smallfiles.create", sf_create, o_files, "CREATE GUARDED + WRITE 4 KiB FILE_SYNC per file");
-    phase("smallfiles.stat", sf_stat, o_files, "LOOKUP per file (attributes checked)");
-    phase("smallfiles.remove", sf_remove, o_files, "REMOVE per file");
+    char note[160];
+    snprintf(note, sizeof(note), "CREATE GUARDED + WRITE 4 KiB FILE_SYNC per file, %d connections x %d files in flight",
+             g_nctx, o_depth);
+    phase("smallfiles.create", sf_create, o_files, note);
+    snprintf(note, sizeof(note), "LOOKUP per file (attributes checked), %d connections x %d in flight", g_nctx, o_depth);
+    phase("smallfiles.stat", sf_stat, o_files, note);
+    snprintf(note, sizeof(note), "REMOVE per file, %d connections x %d in flight", g_nctx, o_depth);
+    phase("smallfiles.remove", sf_remove, o_files, note);
     g_load = "smallfiles";
     check_nfs(rmdir_sync(o_dir), "RMDIR", o_dir);
 }
