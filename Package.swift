@@ -156,7 +156,7 @@ let package = Package(
         // What the linux and io_uring modules share: confinement, handles, stat mapping.
         .target(
             name: "PosixVFS",
-            dependencies: ["ChimeraPluginKit", "CChimera", "CLinuxShims"],
+            dependencies: ["ChimeraPluginKit", "CChimera", "CLinuxShims", crypto],
             path: "Plugins-src/vfs/posix",
             swiftSettings: swiftSettings
         ),

@@ -1,5 +1,6 @@
 import ChimeraPluginKit
 import CLinuxShims
+import Crypto
 import Glibc
 
 /// Makes and opens module handles for one root.
@@ -35,6 +36,8 @@ final class HandleCodec: Sendable {
     let rootPath: String
     let rootDevice: (major: UInt32, minor: UInt32)
     let secret: [UInt8]
+    // Immutable after init; HMAC only reads it.
+    nonisolated(unsafe) private let key: SymmetricKey
     let inodes = InodeTable()
 
     init(mode: Mode, rootFD: Int32, rootPath: String, rootStat: statx, secret: [UInt8]) {
@@ -43,6 +46,7 @@ final class HandleCodec: Sendable {
         self.rootPath = rootPath
         self.rootDevice = (rootStat.stx_dev_major, rootStat.stx_dev_minor)
         self.secret = secret
+        self.key = SymmetricKey(data: secret)
     }
 
     /// Whether kernel handles work for this root: the root's own handle fits
@@ -187,14 +191,9 @@ final class HandleCodec: Sendable {
 
     private func mac(_ body: PosixHandle) -> (UInt64, UInt64, UInt64, UInt64) {
         var out = (UInt64(0), UInt64(0), UInt64(0), UInt64(0))
-        secret.withUnsafeBytes { key in
-            body.withBytes { data in
-                withUnsafeMutableBytes(of: &out) { digest in
-                    clinux_hmac_sha256(
-                        key.baseAddress, key.count, data.baseAddress, data.count,
-                        digest.baseAddress?.assumingMemoryBound(to: UInt8.self))
-                }
-            }
+        let code = body.withBytes { data in HMAC<SHA256>.authenticationCode(for: data, using: key) }
+        withUnsafeMutableBytes(of: &out) { digest in
+            code.withUnsafeBytes { digest.copyMemory(from: $0) }
         }
         return out
     }

@@ -1,5 +1,6 @@
 import ChimeraPluginKit
 import CLinuxShims
+import Crypto
 import Glibc
 
 /// The per-root secret that authenticates handles (``HandleCodec``).
@@ -18,9 +19,7 @@ enum HandleSecret {
     static let directory = "/var/lib/chimera/handle-keys"
 
     static func defaultPath(forRoot root: String) -> String {
-        var digest = [UInt8](repeating: 0, count: 32)
-        let bytes = Array(root.utf8)
-        bytes.withUnsafeBytes { clinux_sha256($0.baseAddress, $0.count, &digest) }
+        let digest = Array(SHA256.hash(data: Array(root.utf8)))
         let hex = digest.prefix(8).map { b in (b < 16 ? "0" : "") + String(b, radix: 16) }.joined()
         return "\(directory)/\(hex).key"
     }

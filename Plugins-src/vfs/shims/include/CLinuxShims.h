@@ -108,9 +108,6 @@ int clinux_clone_range(int dst_fd, int src_fd, uint64_t src_offset, uint64_t len
 
 /* Fill buf with len bytes from getrandom(2). */
 int clinux_random(void *buf, size_t len);
-/* SHA-256 (FIPS 180-4) and HMAC-SHA-256 (RFC 2104); out holds 32 bytes. */
-void clinux_sha256(const void *data, size_t len, uint8_t out[32]);
-void clinux_hmac_sha256(const void *key, size_t key_len, const void *data, size_t len, uint8_t out[32]);
 
 #ifdef __cplusplus
 }
