@@ -65,7 +65,7 @@ bench-deps: test-deps
 
 # ------------------------------------------------------------------- build
 
-build: deps
+build: deps nfs-test-clients
 	$(SWIFT) build $(SWIFT_BUILD_FLAGS)
 	@mkdir -p $(BUILD)/bin $(BUILD)/lib/chimera $(BUILD)/lib/pkgconfig $(BUILD)/include $(BUILD)/test-plugins
 	@bin="$(BIN_DIR)"; \
@@ -76,6 +76,16 @@ build: deps
 	@sed -e 's|@VERSION@|$(shell $(BUILD)/bin/chimera version | head -1 | cut -d" " -f2)|' config/chimera.pc.in > $(BUILD)/lib/pkgconfig/chimera.pc
 	@$(MAKE) --no-print-directory c-plugins
 	@echo "built $(BUILD)/: bin/chimera, lib/chimera/*.so, include/, lib/pkgconfig/chimera.pc"
+
+# --- nfs test clients
+# The NFS front-end's libnfs test clients (Tests/nfs), for the integration tests.
+NFS_TEST_CLIENTS := $(BUILD)/test-bin/nfs-stress $(BUILD)/test-bin/nfs-fsx
+.PHONY: nfs-test-clients
+nfs-test-clients: deps $(NFS_TEST_CLIENTS)
+$(BUILD)/test-bin/nfs-%: Tests/nfs/%.c
+	@mkdir -p $(BUILD)/test-bin
+	$(CC) -std=c11 -O2 -g -Wall -Wextra -Werror -D_GNU_SOURCE $< -o $@ $$(pkg-config --cflags --libs libnfs)
+# --- end nfs test clients
 
 # C plugins are built with the system compiler against the installed
 # headers only, as a third party would (never through SwiftPM, which would

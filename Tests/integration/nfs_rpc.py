@@ -417,3 +417,48 @@ def pmap_dump(port):
         while u.boolean():
             out.append((u.u32(), u.u32(), u.u32(), u.u32()))
         return out
+
+
+# ----------------------------------------------------------------- daemons for the NFS tests
+
+def distinct_free_ports(count):
+    """`count` different free TCP ports."""
+    from chimera_test_support import free_port
+    ports = []
+    for _ in range(100):
+        p = free_port()
+        if p not in ports:
+            ports.append(p)
+        if len(ports) == count:
+            return ports
+    raise RuntimeError("no free ports")
+
+
+class NFSPorts:
+    def __init__(self, portmap=False):
+        self.nfs, self.mount, pm = distinct_free_ports(3)
+        self.portmap = pm if portmap else 0
+
+    def url(self, path):
+        """A libnfs URL for `path` ("/memfs/x") that skips the portmapper."""
+        return f"nfs://127.0.0.1{path}?nfsport={self.nfs}&mountport={self.mount}"
+
+
+def nfs_config(ports, linux_root, exports=None, threads=2, log_level="info"):
+    """memfs at /memfs and a host directory at /linux, served over NFSv3 on `ports`."""
+    nfs = {"port": ports.nfs, "mount_port": ports.mount, "portmap_port": ports.portmap}
+    if exports is not None:
+        nfs["exports"] = exports
+    return {"server": {"threads": threads, "delegation_threads": 2, "log_level": log_level,
+                       "vfs": {"memfs": {}, "linux": {"config": {"root": linux_root}}},
+                       "protocols": {"nfs": nfs}},
+            "mounts": {"memfs": {"module": "memfs", "path": "/"}, "linux": {"module": "linux", "path": "/"}}}
+
+
+def mount_root(ports, path, cred=None):
+    """MNT `path` through the MOUNT port; the root handle."""
+    with NFSClient(ports.mount, cred=cred) as m:
+        status, result = m.mnt(path)
+        if status != 0:
+            raise NFSError(status, "MNT")
+        return result[0]

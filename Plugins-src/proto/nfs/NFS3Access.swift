@@ -38,12 +38,8 @@ enum NFS3Access {
             if bits & 2 != 0 { granted |= modify | extend | (isDirectory ? delete : 0) }
             if bits & 1 != 0 { granted |= isDirectory ? lookup : execute }
         }
-        if !isDirectory {
-            granted &= ~(lookup | delete)
-        } else {
-            granted &= ~execute
-            if identity.uid == 0 { granted |= lookup }
-        }
+        // LOOKUP and DELETE mean something for directories only, EXECUTE for everything else.
+        granted &= isDirectory ? ~execute : ~(lookup | delete)
         if readOnly { granted &= ~(modify | extend | delete) }
         return granted & requested
     }

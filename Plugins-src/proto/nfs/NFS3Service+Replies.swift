@@ -23,7 +23,8 @@ extension NFS3Service {
             call.replySuccess(NFS3SetattrRes.ok(NFS3SetattrResok(objWcc: wcc)))
 
         case .lookup:
-            let directory = map.postOp(r.pointee.r_dir_post_attrs)
+            var directory = map.postOp(r.pointee.r_dir_post_attrs)
+            if directory == nil && call.argument == 1 { directory = map.postOp(r.pointee.r_attrs) }
             guard status == .ok else {
                 return call.replySuccess(NFS3LookupRes.resfail(status, NFS3LookupResfail(dirAttributes: directory)))
             }

@@ -36,6 +36,8 @@ extension NFS3Service {
             guard let r = call.makeRequest(op: CHIMERA_VFS_OP_LOOKUP, handle: a.what.dir.data) else { return busy(call) }
             r.pointee.lookup.name = name(a.what.name)
             r.pointee.lookup.name_len = UInt32(a.what.name.count)
+            // "." is answered as the directory's own GETATTR: its attributes are the directory's too.
+            call.argument = a.what.name.count == 1 && a.what.name[0] == UInt8(ascii: ".") ? 1 : 0
             r.pointee.r_attrs.req_mask = stat
             r.pointee.r_dir_post_attrs.req_mask = stat
             call.submit(r, nfs3Completion)
@@ -182,7 +184,8 @@ extension NFS3Service {
         case .unchecked(let sattr):
             guard let set = NFS3AttributeMapping.settable(sattr) else { return fail(call, .inval) }
             if set.valid_mask & UInt64(CHIMERA_ATTR_SIZE) != 0 && set.size == 0 {
-                flags |= UInt32(CHIMERA_VFS_OPEN_TRUNCATE)
+                // Modules truncate only what is opened for writing; no handle is kept (OPEN_NONE).
+                flags |= UInt32(CHIMERA_VFS_OPEN_TRUNCATE | CHIMERA_VFS_OPEN_WRITE)
             }
             attrs = initial(set)
         case .guarded(let sattr):
@@ -190,7 +193,7 @@ extension NFS3Service {
             flags |= UInt32(CHIMERA_VFS_OPEN_EXCLUSIVE)
             attrs = initial(set)
         case .exclusive(let verf):
-            flags |= UInt32(CHIMERA_VFS_OPEN_VERIFIER)
+            flags |= UInt32(CHIMERA_VFS_OPEN_VERIFIER | CHIMERA_VFS_OPEN_EXCLUSIVE)
             verifier = verf
         }
         guard let r = call.makeRequest(op: CHIMERA_VFS_OP_OPEN_AT, handle: a.where.dir.data) else { return busy(call) }

@@ -41,6 +41,9 @@ enum NFS3Service {
         case .badHandle:
             fail(call, .badhandle)
             return
+        case .unknownMount:
+            fail(call, .stale)
+            return
         case .denied:
             deny(call, connection)
             return
@@ -50,6 +53,7 @@ enum NFS3Service {
             case .allowed(let other) where !(other.readOnly && procedure.cachesReply): break
             case .allowed: deny(call, connection, status: .rofs); return
             case .badHandle: fail(call, .badhandle); return
+            case .unknownMount: fail(call, .stale); return
             case .denied: deny(call, connection); return
             }
         }

@@ -9,7 +9,8 @@ import XDR
 /// views into it), the VFS request, the reply buffer and what the reply needs from the call. Pooled per loop,
 /// with the C memory a VFS request points at (credential, iovec, guard time) allocated once per context.
 final class RPCCall {
-    unowned let loop: NFSLoop
+    /// The loop outlives its calls: it pools them and is never freed before the plugin shuts down.
+    unowned(unsafe) let loop: NFSLoop
     let credential: UnsafeMutablePointer<chimera_cred>
     let iovec: UnsafeMutablePointer<iovec>
     let guardTime: UnsafeMutablePointer<chimera_timespec>

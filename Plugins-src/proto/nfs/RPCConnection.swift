@@ -162,13 +162,16 @@ final class RPCConnection: ProtocolConnection {
     enum Access {
         case allowed(ExportDecision)
         case denied
+        /// Shorter than a mount id.
         case badHandle
+        /// A mount id no mount of this namespace has.
+        case unknownMount
     }
 
     @inline(__always)
     func access(handle: UnsafeRawBufferPointer) -> Access {
         guard let id = MountIDWords(handle: handle) else { return .badHandle }
-        guard let index = loop.mountIndex(of: id) else { return .denied }
+        guard let index = loop.mountIndex(of: id) else { return .unknownMount }
         switch decisions[index] {
         case .allowed(let decision): return .allowed(decision)
         case .denied: return .denied

@@ -1,0 +1,101 @@
+"""ONC RPC call handling on the running NFS port (RFC 5531 §9): every call
+that cannot run gets the rejection the RFC prescribes, and the connection
+keeps serving afterwards."""
+
+import struct
+
+import pytest
+
+from chimera_test_support import serve
+from nfs_rpc import (AUTH_BADCRED, AUTH_DH, AUTH_ERROR, GETATTR, MOUNT_PROGRAM, NFS_PROGRAM, NFS_V3, PORTMAP_PROGRAM,
+                     RPC_MISMATCH, WRITE, NFSClient, NFSPorts, Packer, RPCClient, RPCError, call_message, mount_root,
+                     nfs_config, parse_reply, record)
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    work = tmp_path_factory.mktemp("rpc-calls")
+    (work / "linux").mkdir()
+    ports = NFSPorts()
+    with serve(nfs_config(ports, str(work / "linux")), wait_ports=(ports.nfs, ports.mount),
+               directory=str(work)) as s:
+        s.ports = ports
+        yield s
+        assert s.process.poll() is None, s.log[-4000:]
+
+
+def rejection(client, *args, **kwargs):
+    with pytest.raises(RPCError) as caught:
+        client.call(*args, **kwargs)
+    return caught.value.kind, caught.value.detail
+
+
+def still_serving(client):
+    assert client.call(NFS_PROGRAM, NFS_V3, 0) == b""
+
+
+def test_truncated_and_malformed_arguments_get_garbage_args(server):
+    root = mount_root(server.ports, "/memfs")
+    with NFSClient(server.ports.nfs) as c:
+        full = Packer().opaque(root).bytes()
+        # Every cut of GETATTR's arguments short of the whole.
+        for cut in range(len(full)):
+            assert rejection(c, NFS_PROGRAM, NFS_V3, GETATTR, full[:cut])[0] == "GARBAGE_ARGS"
+            still_serving(c)
+        # A handle longer than NFS3_FHSIZE, a length word past the record, WRITE data cut short.
+        assert rejection(c, NFS_PROGRAM, NFS_V3, GETATTR, Packer().opaque(b"x" * 65).bytes())[0] == "GARBAGE_ARGS"
+        assert rejection(c, NFS_PROGRAM, NFS_V3, GETATTR, struct.pack(">I", 0xFFFFFFF0))[0] == "GARBAGE_ARGS"
+        write = Packer().opaque(root).u64(0).u32(100).u32(2).u32(100).bytes() + b"short"
+        assert rejection(c, NFS_PROGRAM, NFS_V3, WRITE, write)[0] == "GARBAGE_ARGS"
+        # A bool that is neither 0 nor 1 (sattr3's set_mode).
+        setattr_args = Packer().opaque(root).u32(7).bytes()
+        assert rejection(c, NFS_PROGRAM, NFS_V3, 2, setattr_args)[0] == "GARBAGE_ARGS"
+        still_serving(c)
+        assert c.getattr(root)[0] == 0
+
+
+def test_unknown_programs_versions_and_procedures(server):
+    with NFSClient(server.ports.nfs) as c:
+        assert rejection(c, NFS_PROGRAM, 4, 0) == ("PROG_MISMATCH", (3, 3))
+        assert rejection(c, NFS_PROGRAM, 2, 0) == ("PROG_MISMATCH", (3, 3))
+        assert rejection(c, MOUNT_PROGRAM, 1, 0) == ("PROG_MISMATCH", (3, 3))
+        assert rejection(c, 100021, 4, 0)[0] == "PROG_UNAVAIL", "no NLM yet"
+        assert rejection(c, NFS_PROGRAM, NFS_V3, 22)[0] == "PROC_UNAVAIL"
+        assert rejection(c, NFS_PROGRAM, NFS_V3, 1000)[0] == "PROC_UNAVAIL"
+        assert rejection(c, PORTMAP_PROGRAM, 2, 5)[0] == "PROC_UNAVAIL", "CALLIT is not served"
+        still_serving(c)
+
+
+def test_wrong_rpc_version_and_bad_credentials(server):
+    with RPCClient(server.ports.nfs) as c:
+        xid = c.next_xid()
+        c.send_raw(record(call_message(xid, NFS_PROGRAM, NFS_V3, 0, rpcvers=3)))
+        with pytest.raises(RPCError) as caught:
+            parse_reply(c.recv_record(), xid)
+        assert caught.value.kind == "RPC_MISMATCH" and caught.value.detail == (2, 2)
+        assert rejection(c, NFS_PROGRAM, NFS_V3, 0, cred=(AUTH_DH, b"\0" * 8)) == ("AUTH_ERROR", AUTH_BADCRED)
+        # AUTH_SYS whose body is not an authsys_parms.
+        assert rejection(c, NFS_PROGRAM, NFS_V3, 0, cred=(1, b"\0\0\0")) == ("AUTH_ERROR", AUTH_BADCRED)
+        # More than 16 groups.
+        body = Packer().u32(0).opaque("h").u32(0).u32(0).u32(17)
+        for g in range(17):
+            body.u32(g)
+        assert rejection(c, NFS_PROGRAM, NFS_V3, 0, cred=(1, body.bytes()))[0] == "AUTH_ERROR"
+        # AUTH_NONE calls are served (as the anonymous user).
+        assert c.call(NFS_PROGRAM, NFS_V3, 0, cred=(0, b"")) == b""
+        still_serving(c)
+    assert RPC_MISMATCH == 0 and AUTH_ERROR == 1
+
+
+def test_a_reply_message_and_a_cut_header_get_no_answer_and_the_connection_serves_on(server):
+    with RPCClient(server.ports.nfs) as c:
+        # A REPLY (message type 1) is not a call: dropped.
+        c.send_raw(record(struct.pack(">II", 77, 1) + b"\0" * 16))
+        # A CALL cut inside its header: answered GARBAGE_ARGS with its xid.
+        c.send_raw(record(struct.pack(">IIII", 78, 0, 2, NFS_PROGRAM)))
+        with pytest.raises(RPCError) as caught:
+            parse_reply(c.recv_record(), 78)
+        assert caught.value.kind == "GARBAGE_ARGS"
+        # Four bytes: not even a message type.
+        c.send_raw(record(b"\0\0\0\x01"))
+        still_serving(c)
