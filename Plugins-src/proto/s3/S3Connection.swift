@@ -27,7 +27,29 @@ final class S3Connection: ProtocolConnection {
 
     var host: PluginHost { loop.host }
 
+    /// Inside the host's `http_end`: the next pipelined request may be
+    /// delivered from within it, and waits until the call returned.
+    private var ending = false
+    private var deferred: [PluginMessage] = []
+
+    /// End the current response; messages the host delivers meanwhile are
+    /// handled after it returned, never nested in it.
+    func endResponse() {
+        guard !isClosed else { return }
+        ending = true
+        connection.end()
+        ending = false
+        // Bounded by what the host had buffered.
+        while !deferred.isEmpty && !ending {
+            received(deferred.removeFirst())
+        }
+    }
+
     func received(_ message: PluginMessage) {
+        if ending {
+            deferred.append(message)
+            return
+        }
         switch message.kind {
         case .httpHead:
             guard let head = message.httpHead, exchange == nil, !isClosed else {
@@ -80,6 +102,8 @@ final class S3Connection: ProtocolConnection {
     private func releaseIfDone() {
         guard isClosed, !isReleased, work.count == 0 else { return }
         isReleased = true
+        for message in deferred { message.release() }
+        deferred = []
         exchange = nil
         loop.connections[ObjectIdentifier(self)] = nil
         connection.release()

@@ -272,7 +272,7 @@ final class S3Exchange {
         // Detach first: ending the response may deliver the next request
         // head at once (pipelining).
         if requestEnded { connection.detach(self) }
-        if !connection.isClosed { connection.connection.end() }
+        connection.endResponse()
     }
 
     private func finishIfDone() {
