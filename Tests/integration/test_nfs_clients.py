@@ -170,3 +170,43 @@ def test_stock_client_finds_nfs_and_mount_through_the_portmapper(tmp_path):
     with serve(nfs_config(ports, str(tmp_path / "linux")), wait_ports=(111, ports.nfs), directory=str(tmp_path)):
         listing = run(["nfs-ls", "nfs://127.0.0.1/linux"], timeout=120).stdout
         assert "found-via-portmap" in listing
+
+
+def test_mount_served_on_the_nfs_port_when_mount_port_is_0(tmp_path):
+    ports = NFSPorts(portmap=True)
+    ports.mount = 0
+    (tmp_path / "linux").mkdir()
+    (tmp_path / "linux" / "shared-port").write_text("x")
+    with serve(nfs_config(ports, str(tmp_path / "linux")), wait_ports=(ports.nfs, ports.portmap),
+               directory=str(tmp_path)):
+        assert getport(ports.portmap, 100005, 3) == ports.nfs
+        listing = run(["nfs-ls", f"nfs://127.0.0.1/linux?nfsport={ports.nfs}&mountport={ports.nfs}"]).stdout
+        assert "shared-port" in listing
+
+
+def test_calls_are_counted_by_procedure_in_the_metrics(tmp_path):
+    import urllib.request
+    from chimera_test_support import free_port
+    ports = NFSPorts()
+    metrics_port = free_port()
+    (tmp_path / "linux").mkdir()
+    config = nfs_config(ports, str(tmp_path / "linux"))
+    config["server"]["metrics_port"] = metrics_port
+    with serve(config, wait_ports=(ports.nfs, metrics_port), directory=str(tmp_path)):
+        root = mount_root(ports, "/memfs")
+        with NFSClient(ports.nfs) as c:
+            for _ in range(7):
+                c.getattr(root)
+            c.lookup(root, "missing")
+        text = urllib.request.urlopen(f"http://127.0.0.1:{metrics_port}/metrics", timeout=10).read().decode()
+    lines = [line for line in text.splitlines() if line.startswith("chimera_nfs_")]
+
+    def value(name, procedure, program="nfs3"):
+        for line in lines:
+            if line.startswith(name + "{") and f'procedure="{procedure}"' in line and f'program="{program}"' in line:
+                return float(line.rsplit(" ", 1)[1])
+        raise AssertionError(f"{name} {procedure} not in:\n" + "\n".join(lines))
+
+    assert value("chimera_nfs_calls_total", "getattr") == 7
+    assert value("chimera_nfs_calls_total", "mnt", "mount3") == 1
+    assert value("chimera_nfs_errors_total", "lookup") == 1
