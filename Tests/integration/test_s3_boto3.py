@@ -502,3 +502,26 @@ def test_one_gib_streamed_put_and_get_match_by_checksum(s3, capsys):
     with capsys.disabled():
         print(f"\n1 GiB PUT {put_seconds:.1f}s, GET {get_seconds:.1f}s (informational)")
     s3.delete_object(Bucket="memfs", Key="big/one-gib")
+
+
+def test_response_overrides_and_folder_objects(s3):
+    s3.put_object(Bucket="memfs", Key="folders/file.txt", Body=b"inside", ContentType="text/plain")
+    got = s3.get_object(Bucket="memfs", Key="folders/file.txt", ResponseContentType="application/x-override",
+                        ResponseContentDisposition="attachment; filename=x.txt")
+    assert got["ContentType"] == "application/x-override"
+    assert got["ContentDisposition"] == "attachment; filename=x.txt"
+    s3.put_object(Bucket="memfs", Key="folders/empty/", Body=b"")
+    head = s3.head_object(Bucket="memfs", Key="folders/empty/")
+    assert head["ContentLength"] == 0
+    listed = s3.list_objects_v2(Bucket="memfs", Prefix="folders/")
+    assert [c["Key"] for c in listed["Contents"]] == ["folders/empty/", "folders/file.txt"]
+    delimited = s3.list_objects_v2(Bucket="memfs", Prefix="folders/", Delimiter="/")
+    assert [p["Prefix"] for p in delimited["CommonPrefixes"]] == ["folders/empty/"]
+    # Deleting the last object of a "folder" removes the folder too, as in S3.
+    s3.put_object(Bucket="memfs", Key="folders/deep/er/x", Body=b"x")
+    s3.delete_object(Bucket="memfs", Key="folders/deep/er/x")
+    assert "folders/deep/" not in [p["Prefix"] for p in
+                                   s3.list_objects_v2(Bucket="memfs", Prefix="folders/", Delimiter="/")["CommonPrefixes"]]
+    with pytest.raises(ClientError) as conflict:
+        s3.put_object(Bucket="memfs", Key="folders/file.txt/below", Body=b"x")
+    assert status(conflict) == 409

@@ -306,3 +306,49 @@ def test_a_stalled_client_does_not_block_others(server):
     for _ in range(3):
         still_serving(server)
     stalled.close()
+
+
+def test_unsigned_aws_chunked_upload_with_a_checksum_trailer(server):
+    import base64
+    import zlib
+    data = os.urandom(100_000)
+    crc = base64.b64encode(zlib.crc32(data).to_bytes(4, "big")).decode()
+    body = (f"{len(data):x}\r\n".encode() + data + b"\r\n0\r\n" +
+            f"x-amz-checksum-crc32:{crc}\r\n\r\n".encode())
+    headers = {"host": f"127.0.0.1:{server.port}", "content-encoding": "aws-chunked",
+               "x-amz-decoded-content-length": str(len(data)), "x-amz-trailer": "x-amz-checksum-crc32",
+               "content-length": str(len(body))}
+    signed = Signed("PUT", "/memfs/chunked/trailer", headers, "STREAMING-UNSIGNED-PAYLOAD-TRAILER")
+    sock = connect(server)
+    sock.sendall(signed.head + body)
+    status, response_headers, answer = read_response(sock)
+    assert status == 200, answer
+    assert response_headers.get("x-amz-checksum-crc32") == crc
+    wrong = body.replace(crc.encode(), base64.b64encode(b"\0\0\0\0"))
+    signed = Signed("PUT", "/memfs/chunked/trailer-bad", headers, "STREAMING-UNSIGNED-PAYLOAD-TRAILER")
+    sock.sendall(signed.head + wrong)
+    status, _, answer = read_response(sock)
+    assert status == 400 and b"BadDigest" in answer
+    sock.close()
+    assert server.client.get_object(Bucket="memfs", Key="chunked/trailer")["Body"].read() == data
+
+
+def test_virtual_hosted_style_requests():
+    port = free_port()
+    with serve(s3_config(port, s3_extra={"domain": "s3.chimera.test"}), wait_ports=[port]) as running:
+        running.port = port
+        host = f"memfs.s3.chimera.test:{port}"
+        body = b"virtual host body"
+        sock = connect(running)
+        put = Signed("PUT", "/vhost/object", {"host": host, "content-length": str(len(body))},
+                     hashlib.sha256(body).hexdigest())
+        sock.sendall(put.head + body)
+        assert read_response(sock)[0] == 200
+        sock.sendall(Signed("GET", "/vhost/object", {"host": host}, EMPTY_SHA256).head)
+        status, _, got = read_response(sock)
+        assert status == 200 and got == body
+        sock.sendall(Signed("GET", "/", {"host": host}, EMPTY_SHA256, query=[("list-type", "2")]).head)
+        status, _, listing = read_response(sock)
+        assert status == 200 and b"<Key>vhost/object</Key>" in listing
+        sock.close()
+        assert s3_client(port).get_object(Bucket="memfs", Key="vhost/object")["Body"].read() == body
