@@ -445,14 +445,19 @@ class NFSPorts:
 
 
 def nfs_config(ports, linux_root, exports=None, threads=2, log_level="info"):
-    """memfs at /memfs and a host directory at /linux, served over NFSv3 on `ports`."""
+    """memfs at /memfs, a host directory at /linux and another through io_uring at /uring, served over NFSv3
+    on `ports`."""
+    uring_root = linux_root.rstrip("/") + "-uring"
+    os.makedirs(uring_root, exist_ok=True)
     nfs = {"port": ports.nfs, "mount_port": ports.mount, "portmap_port": ports.portmap}
     if exports is not None:
         nfs["exports"] = exports
     return {"server": {"threads": threads, "delegation_threads": 2, "log_level": log_level,
-                       "vfs": {"memfs": {}, "linux": {"config": {"root": linux_root}}},
+                       "vfs": {"memfs": {}, "linux": {"config": {"root": linux_root}},
+                               "io_uring": {"config": {"root": uring_root}}},
                        "protocols": {"nfs": nfs}},
-            "mounts": {"memfs": {"module": "memfs", "path": "/"}, "linux": {"module": "linux", "path": "/"}}}
+            "mounts": {"memfs": {"module": "memfs", "path": "/"}, "linux": {"module": "linux", "path": "/"},
+                       "uring": {"module": "io_uring", "path": "/"}}}
 
 
 def mount_root(ports, path, cred=None):

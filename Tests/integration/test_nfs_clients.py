@@ -14,7 +14,7 @@ from chimera_test_support import BUILD, serve
 from nfs_rpc import NFSClient, NFSPorts, getport, mount_root, nfs_config, pmap_dump
 
 TEST_BIN = os.path.join(BUILD, "test-bin")
-MOUNTS = ["memfs", "linux"]
+MOUNTS = ["memfs", "linux", "uring"]
 
 
 def run(args, timeout=600, check=True):

@@ -13,8 +13,8 @@ import time
 import pytest
 
 from chimera_test_support import serve
-from nfs_rpc import (GETATTR, NFS_PROGRAM, NFS_V3, NFSClient, NFSPorts, Packer, RPCClient, call_message, mount_root,
-                     nfs_config, parse_reply, record)
+from nfs_rpc import (GETATTR, NFS_PROGRAM, NFS_V3, NFSClient, NFSPorts, Packer, RPCClient, Unpacker, call_message,
+                     mount_root, nfs_config, parse_reply, record)
 
 
 @pytest.fixture
@@ -70,6 +70,33 @@ def test_many_records_in_one_write_are_all_answered(server):
         c.send_raw(b"".join(record(call_message(x, NFS_PROGRAM, NFS_V3, 0)) for x in xids))
         answered = [parse_reply(c.recv_record())[0] for _ in xids]
         assert sorted(answered) == sorted(xids)
+
+
+def test_a_thousand_pipelined_reads_are_all_answered(server):
+    """More calls in flight than a connection admits at once: reading pauses and resumes, nothing is lost."""
+    root = mount_root(server.ports, "/linux")
+    with NFSClient(server.ports.nfs) as c:
+        status, (fh, _), _ = c.create(root, "pipelined")
+        data = os.urandom(1 << 20)
+        assert c.write(fh, 0, data)[0] == 0
+        calls = []
+        for i in range(1000):
+            xid = c.next_xid()
+            offset = (i * 4096) % (1 << 20)
+            calls.append((xid, offset))
+        c.send_raw(b"".join(record(call_message(x, NFS_PROGRAM, NFS_V3, 6, Packer().opaque(fh).u64(o).u32(4096)
+                                                            .bytes())) for x, o in calls))
+        expected = dict(calls)
+        for _ in calls:
+            xid, body = parse_reply(c.recv_record())
+            u = Unpacker(body)
+            assert u.u32() == 0
+            if u.boolean():
+                u.take(84)
+            count, _, got = u.u32(), u.u32(), u.opaque()
+            offset = expected.pop(xid)
+            assert got == data[offset:offset + 4096]
+        assert not expected
 
 
 def test_a_length_claim_past_the_limit_closes_that_connection_only(server):

@@ -17,6 +17,10 @@ final class RPCConnection: ProtocolConnection {
     private(set) var inFlight = 0
     private(set) var isClosed = false
     private var released = false
+    /// Reading stopped because too many calls are in flight (back-pressure on a client that pipelines
+    /// faster than the VFS answers).
+    private var paused = false
+    static let maxInFlight = 256
     /// Export decisions per mount index (then the root), computed on first use: the peer never changes.
     private var decisions: [CachedDecision]
 
@@ -89,6 +93,11 @@ final class RPCConnection: ProtocolConnection {
             loop.server.metrics.count(dispatch.handler)
             let call = loop.takeCall()
             inFlight += 1
+            if inFlight >= RPCConnection.maxInFlight && !paused {
+                paused = true
+                connection.setReadEnabled(false)
+                loop.server.host.log(.debug, "connection \(id) from \(clientText): \(inFlight) calls in flight, reading paused")
+            }
             call.begin(connection: self, message: message, record: record, header: header)
             switch dispatch.handler {
             case .nfs3(let procedure):
@@ -141,6 +150,10 @@ final class RPCConnection: ProtocolConnection {
     @inline(__always)
     func callFinished() {
         inFlight -= 1
+        if paused && inFlight <= RPCConnection.maxInFlight / 2 && !isClosed {
+            paused = false
+            connection.setReadEnabled(true)
+        }
         if inFlight == 0 {
             if isClosed {
                 releaseIfIdle()
