@@ -79,7 +79,10 @@ enum MountService {
             }
             server.recordMount(client: connection.clientText, path: path)
             call.replySuccess(
-                MOUNT3Mountres.ok(MOUNT3MountresOk(fhandle: XDROpaque(handle), authFlavors: [RPCAuthFlavor.authSys.rawValue])))
+                MOUNT3Mountres.ok(
+                    MOUNT3MountresOk(fhandle: XDROpaque(handle), authFlavors: [RPCAuthFlavor.authSys.rawValue])
+                )
+            )
         }
     }
 

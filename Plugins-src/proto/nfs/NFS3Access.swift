@@ -16,7 +16,10 @@ enum NFS3Access {
     /// The bits of `requested` that `identity` holds on an object with attributes `attrs`; a read-only export
     /// grants nothing that changes the object.
     static func granted(
-        requested: UInt32, attrs: chimera_attrs, identity: RPCIdentity, readOnly: Bool
+        requested: UInt32,
+        attrs: chimera_attrs,
+        identity: RPCIdentity,
+        readOnly: Bool
     ) -> UInt32 {
         let mode = attrs.mode
         let isDirectory = mode & UInt32(CHIMERA_S_IFMT) == UInt32(CHIMERA_S_IFDIR)

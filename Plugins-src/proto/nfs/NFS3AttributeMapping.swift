@@ -5,7 +5,8 @@ import NFS3
 /// `chimera_attrs` to NFSv3's `fattr3` / `wcc_attr`, and `sattr3` back (RFC 1813 §2.5, §2.6).
 enum NFS3AttributeMapping {
     /// What every reply asks the VFS for.
-    static let statMask = UInt64(CHIMERA_ATTR_MODE | CHIMERA_ATTR_NLINK | CHIMERA_ATTR_UID | CHIMERA_ATTR_GID)
+    static let statMask =
+        UInt64(CHIMERA_ATTR_MODE | CHIMERA_ATTR_NLINK | CHIMERA_ATTR_UID | CHIMERA_ATTR_GID)
         | UInt64(CHIMERA_ATTR_RDEV | CHIMERA_ATTR_SIZE | CHIMERA_ATTR_SPACE_USED | CHIMERA_ATTR_FILEID)
         | UInt64(CHIMERA_ATTR_FSID | CHIMERA_ATTR_ATIME | CHIMERA_ATTR_MTIME | CHIMERA_ATTR_CTIME)
     static let wccMask = UInt64(CHIMERA_ATTR_SIZE | CHIMERA_ATTR_MTIME | CHIMERA_ATTR_CTIME)
@@ -34,11 +35,23 @@ enum NFS3AttributeMapping {
     @inline(__always)
     static func fattr(_ a: chimera_attrs) -> NFS3Fattr {
         NFS3Fattr(
-            type: fileType(a.mode), mode: a.mode & 0o7777, nlink: a.nlink, uid: a.uid, gid: a.gid, size: a.size,
+            type: fileType(a.mode),
+            mode: a.mode & 0o7777,
+            nlink: a.nlink,
+            uid: a.uid,
+            gid: a.gid,
+            size: a.size,
             used: a.space_used,
             rdev: NFS3Specdata(
-                specdata1: UInt32(truncatingIfNeeded: a.rdev >> 32), specdata2: UInt32(truncatingIfNeeded: a.rdev)),
-            fsid: a.fsid, fileid: a.fileid, atime: time(a.atime), mtime: time(a.mtime), ctime: time(a.ctime))
+                specdata1: UInt32(truncatingIfNeeded: a.rdev >> 32),
+                specdata2: UInt32(truncatingIfNeeded: a.rdev)
+            ),
+            fsid: a.fsid,
+            fileid: a.fileid,
+            atime: time(a.atime),
+            mtime: time(a.mtime),
+            ctime: time(a.ctime)
+        )
     }
 
     /// `post_op_attr`: present when the VFS gave at least the type and the file id.

@@ -62,7 +62,10 @@ extension NFS3Service {
         default: return fail(call, .inval)
         }
         guard let r = call.makeRequest(op: CHIMERA_VFS_OP_WRITE, handle: a.file.data) else { return busy(call) }
-        call.iovec.pointee = iovec(iov_base: UnsafeMutableRawPointer(mutating: a.data.bytes.baseAddress), iov_len: a.data.count)
+        call.iovec.pointee = iovec(
+            iov_base: UnsafeMutableRawPointer(mutating: a.data.bytes.baseAddress),
+            iov_len: a.data.count
+        )
         call.argument = UInt64(stable)
         r.pointee.write.offset = a.offset
         r.pointee.write.length = a.count
@@ -83,8 +86,13 @@ extension NFS3Service {
         call.replySuccess(
             NFS3WriteRes.ok(
                 NFS3WriteResok(
-                    fileWcc: wcc, count: r.pointee.write.r_length, committed: NFS3StableHow(rawValue: Int32(achieved)),
-                    verf: call.server.writeVerifier)))
+                    fileWcc: wcc,
+                    count: r.pointee.write.r_length,
+                    committed: NFS3StableHow(rawValue: Int32(achieved)),
+                    verf: call.server.writeVerifier
+                )
+            )
+        )
     }
 
     // MARK: READLINK
@@ -100,12 +108,15 @@ extension NFS3Service {
         else { return busy(call) }
         call.reply = buffer
         guard let r = call.makeRequest(op: CHIMERA_VFS_OP_READLINK, handle: a.symlink.data) else { return busy(call) }
-        r.pointee.readlink.buf = buffer.bytes.baseAddress.map { ($0 + readlinkDataOffset).assumingMemoryBound(to: CChar.self) }
+        r.pointee.readlink.buf = buffer.bytes.baseAddress.map {
+            ($0 + readlinkDataOffset).assumingMemoryBound(to: CChar.self)
+        }
         r.pointee.readlink.buf_len = UInt32(CHIMERA_PATH_MAX)
         call.submit(r, nfs3Completion)
     }
 
-    static func completeReadlink(_ call: RPCCall, _ r: UnsafeMutablePointer<chimera_vfs_request>, _ status: NFS3Nfsstat) {
+    static func completeReadlink(_ call: RPCCall, _ r: UnsafeMutablePointer<chimera_vfs_request>, _ status: NFS3Nfsstat)
+    {
         guard status == .ok, let buffer = call.reply else {
             return call.replySuccess(NFS3ReadlinkRes.resfail(status, NFS3ReadlinkResfail(symlinkAttributes: nil)))
         }

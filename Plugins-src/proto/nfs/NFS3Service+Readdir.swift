@@ -15,8 +15,13 @@ extension NFS3Service {
     static let presentAttributesSize = 4 + 84
 
     static func startReaddir(
-        _ call: RPCCall, directory: XDROpaque, cookie: UInt64, verifier: NFS3Cookieverf, dircount: UInt32,
-        maxcount: UInt32, plus: Bool
+        _ call: RPCCall,
+        directory: XDROpaque,
+        cookie: UInt64,
+        verifier: NFS3Cookieverf,
+        dircount: UInt32,
+        maxcount: UInt32,
+        plus: Bool
     ) {
         let limit = min(maxcount, maxDirectoryReply)
         guard RPCReplyHeader.successSize() == 24,
@@ -33,12 +38,19 @@ extension NFS3Service {
                 // Always room for one entry of the longest name, however small dircount is.
                 let floor = UInt32(NFS3DirectoryReplyEncoder.directorySize(nameLength: Int(CHIMERA_NAME_MAX)))
                 encoder = try NFS3DirectoryReplyEncoder(
-                    readdirplusInto: writer, dircount: max(dircount, floor), maxcount: limit,
-                    directoryAttributes: placeholder, cookieVerifier: NFS3Cookieverf())
+                    readdirplusInto: writer,
+                    dircount: max(dircount, floor),
+                    maxcount: limit,
+                    directoryAttributes: placeholder,
+                    cookieVerifier: NFS3Cookieverf()
+                )
             } else {
                 encoder = try NFS3DirectoryReplyEncoder(
-                    readdirInto: writer, count: limit, directoryAttributes: placeholder,
-                    cookieVerifier: NFS3Cookieverf())
+                    readdirInto: writer,
+                    count: limit,
+                    directoryAttributes: placeholder,
+                    cookieVerifier: NFS3Cookieverf()
+                )
             }
         } catch {
             return fail(call, .toosmall)
@@ -53,7 +65,8 @@ extension NFS3Service {
             }
         }
         r.pointee.readdir.flags = UInt32(
-            plus ? CHIMERA_VFS_READDIR_ATTRS | CHIMERA_VFS_READDIR_HANDLES : CHIMERA_VFS_READDIR_ATTRS)
+            plus ? CHIMERA_VFS_READDIR_ATTRS | CHIMERA_VFS_READDIR_HANDLES : CHIMERA_VFS_READDIR_ATTRS
+        )
         r.pointee.readdir.emit = nfs3ReaddirEmit
         r.pointee.readdir.emit_arg = Unmanaged.passUnretained(call).toOpaque()
         r.pointee.r_dir_post_attrs.req_mask = NFS3AttributeMapping.statMask
@@ -64,7 +77,10 @@ extension NFS3Service {
     /// stops here and resumes from the last cookie taken.
     @inline(__always)
     static func emit(
-        _ call: RPCCall, name: UnsafeRawBufferPointer, cookie: UInt64, handle: UnsafeRawBufferPointer?,
+        _ call: RPCCall,
+        name: UnsafeRawBufferPointer,
+        cookie: UInt64,
+        handle: UnsafeRawBufferPointer?,
         attrs: UnsafePointer<chimera_attrs>?
     ) -> Int32 {
         guard var encoder = call.directory else { return 1 }
@@ -75,7 +91,12 @@ extension NFS3Service {
                 let attributes: NFS3PostOpAttr = attrs.flatMap { NFS3AttributeMapping.postOp($0.pointee) }
                 let fh: NFS3PostOpFh = handle.map { NFS3Fh(data: XDROpaque($0)) }
                 result = try encoder.append(
-                    fileid: fileid, name: XDROpaque(name), cookie: cookie, attributes: attributes, handle: fh)
+                    fileid: fileid,
+                    name: XDROpaque(name),
+                    cookie: cookie,
+                    attributes: attributes,
+                    handle: fh
+                )
             } else {
                 result = try encoder.append(fileid: fileid, name: XDROpaque(name), cookie: cookie)
             }
@@ -86,12 +107,15 @@ extension NFS3Service {
         return result == .appended ? 0 : 1
     }
 
-    static func completeReaddir(_ call: RPCCall, _ r: UnsafeMutablePointer<chimera_vfs_request>, _ status: NFS3Nfsstat) {
+    static func completeReaddir(_ call: RPCCall, _ r: UnsafeMutablePointer<chimera_vfs_request>, _ status: NFS3Nfsstat)
+    {
         let attributes = NFS3AttributeMapping.postOp(r.pointee.r_dir_post_attrs)
         guard status == .ok, let buffer = call.reply, let encoder = call.directory else {
             call.directory = nil
             if call.isPlus {
-                return call.replySuccess(NFS3ReaddirplusRes.resfail(status, NFS3ReaddirplusResfail(dirAttributes: attributes)))
+                return call.replySuccess(
+                    NFS3ReaddirplusRes.resfail(status, NFS3ReaddirplusResfail(dirAttributes: attributes))
+                )
             }
             return call.replySuccess(NFS3ReaddirRes.resfail(status, NFS3ReaddirResfail(dirAttributes: attributes)))
         }
@@ -101,7 +125,9 @@ extension NFS3Service {
             call.directory = nil
             noteStatus(call, .toosmall, .range)
             if call.isPlus {
-                return call.replySuccess(NFS3ReaddirplusRes.resfail(.toosmall, NFS3ReaddirplusResfail(dirAttributes: attributes)))
+                return call.replySuccess(
+                    NFS3ReaddirplusRes.resfail(.toosmall, NFS3ReaddirplusResfail(dirAttributes: attributes))
+                )
             }
             return call.replySuccess(NFS3ReaddirRes.resfail(.toosmall, NFS3ReaddirResfail(dirAttributes: attributes)))
         }
@@ -142,6 +168,10 @@ let nfs3ReaddirEmit: chimera_vfs_readdir_emit_fn = { request, name, nameLength, 
     let call = Unmanaged<RPCCall>.fromOpaque(context).takeUnretainedValue()
     let handleBytes = handle.map { UnsafeRawBufferPointer(start: $0, count: Int(handleLength)) }
     return NFS3Service.emit(
-        call, name: UnsafeRawBufferPointer(start: name, count: Int(nameLength)), cookie: cookie, handle: handleBytes,
-        attrs: attrs)
+        call,
+        name: UnsafeRawBufferPointer(start: name, count: Int(nameLength)),
+        cookie: cookie,
+        handle: handleBytes,
+        attrs: attrs
+    )
 }

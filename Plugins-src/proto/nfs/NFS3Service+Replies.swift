@@ -19,7 +19,9 @@ extension NFS3Service {
 
         case .setattr:
             let wcc = map.wcc(pre: r.pointee.r_pre_attrs, post: r.pointee.r_attrs)
-            guard status == .ok else { return call.replySuccess(NFS3SetattrRes.resfail(status, NFS3SetattrResfail(objWcc: wcc))) }
+            guard status == .ok else {
+                return call.replySuccess(NFS3SetattrRes.resfail(status, NFS3SetattrResfail(objWcc: wcc)))
+            }
             call.replySuccess(NFS3SetattrRes.ok(NFS3SetattrResok(objWcc: wcc)))
 
         case .lookup:
@@ -32,8 +34,12 @@ extension NFS3Service {
                 call.replySuccess(
                     NFS3LookupRes.ok(
                         NFS3LookupResok(
-                            object: NFS3Fh(data: handle), objAttributes: map.postOp(r.pointee.r_attrs),
-                            dirAttributes: directory)))
+                            object: NFS3Fh(data: handle),
+                            objAttributes: map.postOp(r.pointee.r_attrs),
+                            dirAttributes: directory
+                        )
+                    )
+                )
             }
 
         case .access:
@@ -42,8 +48,11 @@ extension NFS3Service {
                 return call.replySuccess(NFS3AccessRes.resfail(status, NFS3AccessResfail(objAttributes: attributes)))
             }
             let granted = NFS3Access.granted(
-                requested: UInt32(truncatingIfNeeded: call.argument), attrs: r.pointee.r_attrs, identity: call.identity,
-                readOnly: call.readOnly)
+                requested: UInt32(truncatingIfNeeded: call.argument),
+                attrs: r.pointee.r_attrs,
+                identity: call.identity,
+                readOnly: call.readOnly
+            )
             call.replySuccess(NFS3AccessRes.ok(NFS3AccessResok(objAttributes: attributes, access: granted)))
 
         case .readlink:
@@ -70,7 +79,9 @@ extension NFS3Service {
             let from = map.wcc(pre: r.pointee.r_dir_pre_attrs, post: r.pointee.r_dir_post_attrs)
             let to = map.wcc(pre: r.pointee.rename.r_new_dir_pre_attrs, post: r.pointee.rename.r_new_dir_post_attrs)
             guard status == .ok else {
-                return call.replySuccess(NFS3RenameRes.resfail(status, NFS3RenameResfail(fromdirWcc: from, todirWcc: to)))
+                return call.replySuccess(
+                    NFS3RenameRes.resfail(status, NFS3RenameResfail(fromdirWcc: from, todirWcc: to))
+                )
             }
             call.replySuccess(NFS3RenameRes.ok(NFS3RenameResok(fromdirWcc: from, todirWcc: to)))
 
@@ -79,7 +90,8 @@ extension NFS3Service {
             let wcc = map.wcc(pre: r.pointee.r_dir_pre_attrs, post: r.pointee.r_dir_post_attrs)
             guard status == .ok else {
                 return call.replySuccess(
-                    NFS3LinkRes.resfail(status, NFS3LinkResfail(fileAttributes: attributes, linkdirWcc: wcc)))
+                    NFS3LinkRes.resfail(status, NFS3LinkResfail(fileAttributes: attributes, linkdirWcc: wcc))
+                )
             }
             call.replySuccess(NFS3LinkRes.ok(NFS3LinkResok(fileAttributes: attributes, linkdirWcc: wcc)))
 
@@ -107,7 +119,11 @@ extension NFS3Service {
     }
 
     /// CREATE, MKDIR, SYMLINK and MKNOD share one result shape (RFC 1813 §3.3.8–§3.3.11).
-    static func completeCreateLike(_ call: RPCCall, _ r: UnsafeMutablePointer<chimera_vfs_request>, _ status: NFS3Nfsstat) {
+    static func completeCreateLike(
+        _ call: RPCCall,
+        _ r: UnsafeMutablePointer<chimera_vfs_request>,
+        _ status: NFS3Nfsstat
+    ) {
         let map = NFS3AttributeMapping.self
         let wcc = map.wcc(pre: r.pointee.r_dir_pre_attrs, post: r.pointee.r_dir_post_attrs)
         guard status == .ok else {
@@ -115,16 +131,21 @@ extension NFS3Service {
         }
         let attributes = map.postOp(r.pointee.r_attrs)
         guard r.pointee.r_fh_len > 0 else {
-            return call.replySuccess(NFS3CreateRes.ok(NFS3CreateResok(obj: nil, objAttributes: attributes, dirWcc: wcc)))
+            return call.replySuccess(
+                NFS3CreateRes.ok(NFS3CreateResok(obj: nil, objAttributes: attributes, dirWcc: wcc))
+            )
         }
         withResultHandle(r) { handle in
             call.replySuccess(
-                NFS3CreateRes.ok(NFS3CreateResok(obj: NFS3Fh(data: handle), objAttributes: attributes, dirWcc: wcc)))
+                NFS3CreateRes.ok(NFS3CreateResok(obj: NFS3Fh(data: handle), objAttributes: attributes, dirWcc: wcc))
+            )
         }
     }
 
     static func completeFilesystemQuery(
-        _ call: RPCCall, _ r: UnsafeMutablePointer<chimera_vfs_request>, _ status: NFS3Nfsstat
+        _ call: RPCCall,
+        _ r: UnsafeMutablePointer<chimera_vfs_request>,
+        _ status: NFS3Nfsstat
     ) {
         let attributes = NFS3AttributeMapping.postOp(r.pointee.r_attrs)
         let stat = r.pointee.fsstat.r_fsstat
@@ -136,9 +157,17 @@ extension NFS3Service {
             call.replySuccess(
                 NFS3FsstatRes.ok(
                     NFS3FsstatResok(
-                        objAttributes: attributes, tbytes: stat.total_bytes, fbytes: stat.free_bytes,
-                        abytes: stat.avail_bytes, tfiles: stat.total_files, ffiles: stat.free_files,
-                        afiles: stat.avail_files, invarsec: 0)))
+                        objAttributes: attributes,
+                        tbytes: stat.total_bytes,
+                        fbytes: stat.free_bytes,
+                        abytes: stat.avail_bytes,
+                        tfiles: stat.total_files,
+                        ffiles: stat.free_files,
+                        afiles: stat.avail_files,
+                        invarsec: 0
+                    )
+                )
+            )
         case .fsinfo:
             guard status == .ok else {
                 return call.replySuccess(NFS3FsinfoRes.resfail(status, NFS3FsinfoResfail(objAttributes: attributes)))
@@ -154,20 +183,39 @@ extension NFS3Service {
             call.replySuccess(
                 NFS3FsinfoRes.ok(
                     NFS3FsinfoResok(
-                        objAttributes: attributes, rtmax: maxIOSize, rtpref: maxIOSize, rtmult: 4096,
-                        wtmax: maxIOSize, wtpref: maxIOSize, wtmult: 4096, dtpref: 64 << 10,
+                        objAttributes: attributes,
+                        rtmax: maxIOSize,
+                        rtpref: maxIOSize,
+                        rtmult: 4096,
+                        wtmax: maxIOSize,
+                        wtpref: maxIOSize,
+                        wtmult: 4096,
+                        dtpref: 64 << 10,
                         maxfilesize: stat.max_file_size == 0 ? UInt64(Int64.max) : stat.max_file_size,
-                        timeDelta: timeDelta, properties: properties)))
+                        timeDelta: timeDelta,
+                        properties: properties
+                    )
+                )
+            )
         default:
             guard status == .ok else {
-                return call.replySuccess(NFS3PathconfRes.resfail(status, NFS3PathconfResfail(objAttributes: attributes)))
+                return call.replySuccess(
+                    NFS3PathconfRes.resfail(status, NFS3PathconfResfail(objAttributes: attributes))
+                )
             }
             call.replySuccess(
                 NFS3PathconfRes.ok(
                     NFS3PathconfResok(
-                        objAttributes: attributes, linkmax: 65000,
-                        nameMax: stat.max_name == 0 ? UInt32(CHIMERA_NAME_MAX) : stat.max_name, noTrunc: true,
-                        chownRestricted: true, caseInsensitive: false, casePreserving: true)))
+                        objAttributes: attributes,
+                        linkmax: 65000,
+                        nameMax: stat.max_name == 0 ? UInt32(CHIMERA_NAME_MAX) : stat.max_name,
+                        noTrunc: true,
+                        chownRestricted: true,
+                        caseInsensitive: false,
+                        casePreserving: true
+                    )
+                )
+            )
         }
     }
 }

@@ -33,7 +33,9 @@ extension NFS3Service {
             call.submit(r, nfs3Completion)
 
         case .lookup(let a):
-            guard let r = call.makeRequest(op: CHIMERA_VFS_OP_LOOKUP, handle: a.what.dir.data) else { return busy(call) }
+            guard let r = call.makeRequest(op: CHIMERA_VFS_OP_LOOKUP, handle: a.what.dir.data) else {
+                return busy(call)
+            }
             r.pointee.lookup.name = name(a.what.name)
             r.pointee.lookup.name_len = UInt32(a.what.name.count)
             // "." is answered as the directory's own GETATTR: its attributes are the directory's too.
@@ -61,7 +63,9 @@ extension NFS3Service {
             startCreate(call, a)
 
         case .mkdir(let a):
-            guard let r = call.makeRequest(op: CHIMERA_VFS_OP_MKDIR, handle: a.where.dir.data) else { return busy(call) }
+            guard let r = call.makeRequest(op: CHIMERA_VFS_OP_MKDIR, handle: a.where.dir.data) else {
+                return busy(call)
+            }
             guard let attrs = NFS3AttributeMapping.settable(a.attributes) else { return fail(call, .inval) }
             r.pointee.mkdir.name = name(a.where.name)
             r.pointee.mkdir.name_len = UInt32(a.where.name.count)
@@ -74,7 +78,9 @@ extension NFS3Service {
             guard let attrs = NFS3AttributeMapping.settable(a.symlink.symlinkAttributes) else {
                 return fail(call, .inval)
             }
-            guard let r = call.makeRequest(op: CHIMERA_VFS_OP_SYMLINK, handle: a.where.dir.data) else { return busy(call) }
+            guard let r = call.makeRequest(op: CHIMERA_VFS_OP_SYMLINK, handle: a.where.dir.data) else {
+                return busy(call)
+            }
             r.pointee.symlink.name = name(a.where.name)
             r.pointee.symlink.name_len = UInt32(a.where.name.count)
             r.pointee.symlink.target = name(target)
@@ -92,7 +98,9 @@ extension NFS3Service {
             startRemove(call, a.object, flags: UInt32(CHIMERA_VFS_REMOVE_DIR))
 
         case .rename(let a):
-            guard let r = call.makeRequest(op: CHIMERA_VFS_OP_RENAME, handle: a.from.dir.data) else { return busy(call) }
+            guard let r = call.makeRequest(op: CHIMERA_VFS_OP_RENAME, handle: a.from.dir.data) else {
+                return busy(call)
+            }
             r.pointee.rename.name = name(a.from.name)
             r.pointee.rename.name_len = UInt32(a.from.name.count)
             r.pointee.rename.new_dir_fh = a.to.dir.data.bytes.baseAddress?.assumingMemoryBound(to: UInt8.self)
@@ -118,13 +126,25 @@ extension NFS3Service {
 
         case .readdir(let a):
             startReaddir(
-                call, directory: a.dir.data, cookie: a.cookie, verifier: a.cookieverf, dircount: .max,
-                maxcount: a.count, plus: false)
+                call,
+                directory: a.dir.data,
+                cookie: a.cookie,
+                verifier: a.cookieverf,
+                dircount: .max,
+                maxcount: a.count,
+                plus: false
+            )
 
         case .readdirplus(let a):
             startReaddir(
-                call, directory: a.dir.data, cookie: a.cookie, verifier: a.cookieverf, dircount: a.dircount,
-                maxcount: a.maxcount, plus: true)
+                call,
+                directory: a.dir.data,
+                cookie: a.cookie,
+                verifier: a.cookieverf,
+                dircount: a.dircount,
+                maxcount: a.maxcount,
+                plus: true
+            )
 
         case .fsstat(let a):
             startFilesystemQuery(call, a.fsroot.data)

@@ -51,10 +51,18 @@ enum NFS3Service {
         if let second = arguments.secondaryHandle {
             switch connection.access(handle: second.bytes) {
             case .allowed(let other) where !(other.readOnly && procedure.cachesReply): break
-            case .allowed: deny(call, connection, status: .rofs); return
-            case .badHandle: fail(call, .badhandle); return
-            case .unknownMount: fail(call, .stale); return
-            case .denied: deny(call, connection); return
+            case .allowed:
+                deny(call, connection, status: .rofs)
+                return
+            case .badHandle:
+                fail(call, .badhandle)
+                return
+            case .unknownMount:
+                fail(call, .stale)
+                return
+            case .denied:
+                deny(call, connection)
+                return
             }
         }
         if decision.readOnly && procedure.cachesReply {
@@ -65,9 +73,13 @@ enum NFS3Service {
         call.setIdentity(credentials.identity(squashing: decision.squash))
         if procedure.cachesReply {
             let key = RPCRequestKey(
-                client: connection.client, xid: call.xid, program: NFS3Program.number,
-                version: NFS3Program.V3.number, procedure: procedure.rawValue,
-                checksum: RPCRequestKey.checksum(call.argumentBytes))
+                client: connection.client,
+                xid: call.xid,
+                program: NFS3Program.number,
+                version: NFS3Program.V3.number,
+                procedure: procedure.rawValue,
+                checksum: RPCRequestKey.checksum(call.argumentBytes)
+            )
             switch call.loop.replyCache.begin(key) {
             case .new:
                 call.cacheKey = key

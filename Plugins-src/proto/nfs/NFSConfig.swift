@@ -47,13 +47,19 @@ struct NFSConfig: Sendable {
                 guard case .object(let values) = entry else {
                     throw PluginError("\(key): expected an object, found \(entry.kind)")
                 }
-                parsed.exports.append(try exportRule(ConfigObject(path: key, values: values), mounts: parsed.mountNames))
+                parsed.exports.append(
+                    try exportRule(ConfigObject(path: key, values: values), mounts: parsed.mountNames)
+                )
             }
         } else {
             parsed.exports = parsed.mountNames.map { name in
                 ExportRule(
-                    path: "/" + name, mountName: name, clients: ClientRange.loopback, readOnly: false,
-                    squash: RPCSquashPolicy(mode: .none))
+                    path: "/" + name,
+                    mountName: name,
+                    clients: ClientRange.loopback,
+                    readOnly: false,
+                    squash: RPCSquashPolicy(mode: .none)
+                )
             }
         }
         return parsed
@@ -64,7 +70,8 @@ struct NFSConfig: Sendable {
         let written = try object.requiredString("path")
         guard let path = ExportRule.normalize(written) else {
             throw PluginError(
-                "\(object.keyPath("path")): expected an absolute namespace path without \".\" or \"..\" components, found \"\(written)\""
+                "\(object.keyPath("path")): expected an absolute namespace path without \".\" or \"..\" "
+                    + "components, found \"\(written)\""
             )
         }
         var mountName: String?
@@ -73,7 +80,8 @@ struct NFSConfig: Sendable {
             guard mounts.contains(first) else {
                 let known = mounts.isEmpty ? "none" : mounts.joined(separator: ", ")
                 throw PluginError(
-                    "\(object.keyPath("path")): \"\(path)\" is not in a mount (configured mounts: \(known))")
+                    "\(object.keyPath("path")): \"\(path)\" is not in a mount (configured mounts: \(known))"
+                )
             }
             mountName = first
         }
@@ -83,7 +91,8 @@ struct NFSConfig: Sendable {
             for (index, text) in listed.enumerated() {
                 guard let range = ClientRange(parsing: text) else {
                     throw PluginError(
-                        "\(object.keyPath("clients"))[\(index)]: expected an IP address, a CIDR block or \"*\", found \"\(text)\""
+                        "\(object.keyPath("clients"))[\(index)]: expected an IP address, a CIDR block or \"*\", "
+                            + "found \"\(text)\""
                     )
                 }
                 clients.append(range)
@@ -101,12 +110,17 @@ struct NFSConfig: Sendable {
         case "none": mode = .none
         default:
             throw PluginError(
-                "\(object.keyPath("squash")): expected \"root\", \"all\" or \"none\", found \"\(squashText)\"")
+                "\(object.keyPath("squash")): expected \"root\", \"all\" or \"none\", found \"\(squashText)\""
+            )
         }
         let uid = try object.integer("anonuid", in: 0...4_294_967_295) ?? 65534
         let gid = try object.integer("anongid", in: 0...4_294_967_295) ?? 65534
         return ExportRule(
-            path: path, mountName: mountName, clients: clients, readOnly: access == "ro",
-            squash: RPCSquashPolicy(mode: mode, anonymousUID: UInt32(uid), anonymousGID: UInt32(gid)))
+            path: path,
+            mountName: mountName,
+            clients: clients,
+            readOnly: access == "ro",
+            squash: RPCSquashPolicy(mode: mode, anonymousUID: UInt32(uid), anonymousGID: UInt32(gid))
+        )
     }
 }

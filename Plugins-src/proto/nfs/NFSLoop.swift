@@ -24,7 +24,9 @@ final class NFSLoop {
     static let maxWaitingMessages = 4096
 
     enum Resolution {
-        case idle, resolving(remaining: Int), ready
+        case idle
+        case resolving(remaining: Int)
+        case ready
     }
 
     init(index: UInt32, server: NFSServer) {
@@ -32,7 +34,11 @@ final class NFSLoop {
         self.server = server
         self.router = RPCService.makeRouter()
         self.replyCache = RPCDuplicateRequestCache(
-            maxEntries: 8192, maxBytes: 8 << 20, timeToLive: .seconds(120), clock: ContinuousClock())
+            maxEntries: 8192,
+            maxBytes: 8 << 20,
+            timeToLive: .seconds(120),
+            clock: ContinuousClock()
+        )
         self.mountIDs = Array(repeating: nil, count: server.config.mountNames.count)
         freeCalls.reserveCapacity(64)
     }
@@ -140,22 +146,5 @@ final class NFSLoop {
         for (connection, message) in held {
             connection.deliverHeld(message)
         }
-    }
-}
-
-/// A mount id as two words, compared without hashing.
-struct MountIDWords: Hashable, Sendable {
-    var high: UInt64
-    var low: UInt64
-
-    @inline(__always)
-    var isRoot: Bool { high == 0 && low == 0 }
-
-    /// The id at the front of a wire handle; nil when the handle is too short to carry one.
-    @inline(__always)
-    init?(handle: UnsafeRawBufferPointer) {
-        guard handle.count >= Int(CHIMERA_MOUNT_ID_LEN) else { return nil }
-        high = UInt64(bigEndian: handle.loadUnaligned(fromByteOffset: 0, as: UInt64.self))
-        low = UInt64(bigEndian: handle.loadUnaligned(fromByteOffset: 8, as: UInt64.self))
     }
 }

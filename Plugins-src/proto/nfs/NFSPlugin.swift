@@ -16,7 +16,8 @@ final class NFSPlugin: ProtocolPlugin {
 
     /// Listener tags, handed back per connection (for logs only: routing is by program number).
     enum Listener: UInt {
-        case nfs = 1, mount, portmap
+        case nfs = 1
+        case mount, portmap
     }
 
     let server: NFSServer

@@ -5,7 +5,8 @@ import ChimeraPluginKit
 /// (no credential). For MNT and for learning mount ids: rare, so a closure and a copy of the path are fine.
 enum PathLookup {
     static func start(
-        path: String, loop: NFSLoop,
+        path: String,
+        loop: NFSLoop,
         done: @escaping (VFSStatus, UnsafeRawBufferPointer) -> Void
     ) {
         let vfs = loop.server.vfs

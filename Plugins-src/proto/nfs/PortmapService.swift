@@ -43,7 +43,13 @@ enum PortmapService {
         ]
         if config.portmapPort != 0 {
             list.append(
-                PMAPMapping(prog: PMAPProgram.number, vers: PMAPProgram.V2.number, prot: tcp, port: UInt32(config.portmapPort)))
+                PMAPMapping(
+                    prog: PMAPProgram.number,
+                    vers: PMAPProgram.V2.number,
+                    prot: tcp,
+                    port: UInt32(config.portmapPort)
+                )
+            )
         }
         return list
     }

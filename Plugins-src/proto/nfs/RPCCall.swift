@@ -1,6 +1,6 @@
 import CChimera
-import Glibc
 import ChimeraPluginKit
+import Glibc
 import NFS3
 import ONCRPC
 import XDR
@@ -56,7 +56,8 @@ final class RPCCall {
     @inline(__always)
     var server: NFSServer { loop.server }
 
-    func begin(connection: RPCConnection, message: PluginMessage, record: UnsafeRawBufferPointer, header: RPCCallHeader) {
+    func begin(connection: RPCConnection, message: PluginMessage, record: UnsafeRawBufferPointer, header: RPCCallHeader)
+    {
         self.connection = connection
         self.message = message
         self.record = record
@@ -141,7 +142,10 @@ final class RPCCall {
     @inline(__always)
     func sendReply(_ buffer: PluginBuffer) {
         if let key = cacheKey {
-            loop.replyCache.complete(key, reply: UnsafeRawBufferPointer(start: buffer.raw.pointee.data, count: buffer.length))
+            loop.replyCache.complete(
+                key,
+                reply: UnsafeRawBufferPointer(start: buffer.raw.pointee.data, count: buffer.length)
+            )
             cacheKey = nil
         }
         if let connection {
@@ -191,11 +195,4 @@ final class RPCCall {
         loop.recycle(self)
         connection?.callFinished()
     }
-}
-
-/// The empty result of NULL procedures and of UMNT / UMNTALL.
-struct XDRVoid: XDREncodable {
-    @inline(__always)
-    func encode(to writer: inout XDRWriter) throws(XDRError) {}
-    var xdrEncodedSize: Int { 0 }
 }

@@ -25,7 +25,8 @@ final class RPCConnection: ProtocolConnection {
     private var decisions: [CachedDecision]
 
     enum CachedDecision {
-        case unknown, denied, allowed(ExportDecision)
+        case unknown, denied
+        case allowed(ExportDecision)
     }
 
     init(loop: NFSLoop, connection: PluginConnection, info: ConnectionInfo) {
@@ -96,7 +97,10 @@ final class RPCConnection: ProtocolConnection {
             if inFlight >= RPCConnection.maxInFlight && !paused {
                 paused = true
                 connection.setReadEnabled(false)
-                loop.server.host.log(.debug, "connection \(id) from \(clientText): \(inFlight) calls in flight, reading paused")
+                loop.server.host.log(
+                    .debug,
+                    "connection \(id) from \(clientText): \(inFlight) calls in flight, reading paused"
+                )
             }
             call.begin(connection: self, message: message, record: record, header: header)
             switch dispatch.handler {

@@ -15,18 +15,28 @@ enum RPCService: Hashable, Sendable {
         var router = RPCRouter<RPCService>(acceptedFlavors: [.authNone, .authSys])
         for procedure in NFS3Program.V3.Procedure.all {
             router.register(
-                program: NFS3Program.number, version: NFS3Program.V3.number, procedure: procedure.rawValue,
-                handler: .nfs3(procedure), cachesReply: procedure.cachesReply)
+                program: NFS3Program.number,
+                version: NFS3Program.V3.number,
+                procedure: procedure.rawValue,
+                handler: .nfs3(procedure),
+                cachesReply: procedure.cachesReply
+            )
         }
         for procedure in MOUNT3Program.V3.Procedure.all {
             router.register(
-                program: MOUNT3Program.number, version: MOUNT3Program.V3.number, procedure: procedure.rawValue,
-                handler: .mount3(procedure))
+                program: MOUNT3Program.number,
+                version: MOUNT3Program.V3.number,
+                procedure: procedure.rawValue,
+                handler: .mount3(procedure)
+            )
         }
         for procedure in [PMAPProgram.V2.Procedure.null, .set, .unset, .getport, .dump] {
             router.register(
-                program: PMAPProgram.number, version: PMAPProgram.V2.number, procedure: procedure.rawValue,
-                handler: .portmap2(procedure))
+                program: PMAPProgram.number,
+                version: PMAPProgram.V2.number,
+                procedure: procedure.rawValue,
+                handler: .portmap2(procedure)
+            )
         }
         return router
     }
