@@ -93,7 +93,7 @@ struct CoreWithMemFSTests {
         } finish: { request in
             Reply(
                 status: VFSStatus(rawValue: request.pointee.status),
-                handle: Array(UnsafeRawBufferPointer(start: &request.pointee.r_fh, count: Int(request.pointee.r_fh_len))),
+                handle: withUnsafeBytes(of: request.pointee.r_fh) { Array($0.prefix(Int(request.pointee.r_fh_len))) },
                 attributes: request.pointee.r_attrs,
                 length: request.pointee.op == UInt32(CHIMERA_VFS_OP_READ) ? request.pointee.read.r_length : request.pointee.write.r_length)
         }
