@@ -352,3 +352,21 @@ def test_virtual_hosted_style_requests():
         assert status == 200 and b"<Key>vhost/object</Key>" in listing
         sock.close()
         assert s3_client(port).get_object(Bucket="memfs", Key="vhost/object")["Body"].read() == body
+
+
+def test_sigterm_closes_idle_and_busy_connections_and_exits_zero():
+    port = free_port()
+    with serve(s3_config(port), wait_ports=[port]) as running:
+        running.port = port
+        idle = connect(running)
+        idle.sendall(Signed("GET", "/memfs", {"host": "x"}, EMPTY_SHA256, query=[("list-type", "2")]).head)
+        assert read_response(idle)[0] == 200
+        busy = connect(running)
+        busy.sendall(put_head(running, "shutdown/partial", 8 << 20).head + b"x" * (1 << 20))
+        time.sleep(0.2)
+        started = time.monotonic()
+        assert running.stop() == 0
+        assert time.monotonic() - started < 20
+        assert idle.recv(1) == b""
+        idle.close()
+        busy.close()
