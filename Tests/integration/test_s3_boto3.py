@@ -84,6 +84,14 @@ def test_create_and_delete_bucket_under_bucket_root(s3):
     with pytest.raises(ClientError) as gone:
         s3.head_bucket(Bucket="made-by-s3")
     assert status(gone) == 404
+    # Made again: every loop's cached handle of the old directory is stale.
+    s3.create_bucket(Bucket="made-by-s3")
+    for _ in range(4):
+        fresh = s3_client(s3.meta.endpoint_url.rsplit(":", 1)[1])
+        fresh.put_object(Bucket="made-by-s3", Key="again", Body=b"2")
+        assert fresh.get_object(Bucket="made-by-s3", Key="again")["Body"].read() == b"2"
+    s3.delete_object(Bucket="made-by-s3", Key="again")
+    s3.delete_bucket(Bucket="made-by-s3")
     with pytest.raises(ClientError) as configured:
         s3.delete_bucket(Bucket="other")
     assert error_code(configured) == "AccessDenied"
@@ -525,3 +533,41 @@ def test_response_overrides_and_folder_objects(s3):
     with pytest.raises(ClientError) as conflict:
         s3.put_object(Bucket="memfs", Key="folders/file.txt/below", Body=b"x")
     assert status(conflict) == 409
+
+
+def test_failed_and_aborted_uploads_leave_nothing_behind():
+    """memfs's own gauges (inodes, data bytes) come back to where they were
+    after uploads that fail, are cut off, or are aborted."""
+    import re
+    import socket
+    import urllib.request
+    port, metrics = free_port(), free_port()
+    with serve(s3_config(port, server_extra={"metrics_port": metrics}), wait_ports=[port, metrics]):
+        s3 = s3_client(port)
+
+        def gauges():
+            time.sleep(1.3)
+            text = urllib.request.urlopen(f"http://127.0.0.1:{metrics}/metrics", timeout=10).read().decode()
+            found = dict(re.findall(r"^chimera_vfs_memfs_(inodes|data_bytes)\{?[^ ]*\}? (\d+)", text, re.M))
+            return int(found["inodes"]), int(found["data_bytes"])
+
+        # Make the staging directories exist first.
+        s3.put_object(Bucket="memfs", Key="warm/up", Body=b"w")
+        s3.abort_multipart_upload(Bucket="memfs", Key="warm/mp",
+                                  UploadId=s3.create_multipart_upload(Bucket="memfs", Key="warm/mp")["UploadId"])
+        before = gauges()
+        import base64
+        with pytest.raises(ClientError):
+            s3.put_object(Bucket="memfs", Key="left/bad-md5", Body=b"x" * MiB,
+                          ContentMD5=base64.b64encode(hashlib.md5(b"y").digest()).decode())
+        url = s3.generate_presigned_url("put_object", Params={"Bucket": "memfs", "Key": "left/cut"}, ExpiresIn=60)
+        sock = socket.create_connection(("127.0.0.1", port), timeout=10)
+        sock.sendall(f"PUT {url.split(str(port), 1)[1]} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n"
+                     f"Content-Length: {4 * MiB}\r\n\r\n".encode() + b"z" * (2 * MiB))
+        time.sleep(0.3)
+        sock.close()
+        upload = s3.create_multipart_upload(Bucket="memfs", Key="left/mp")["UploadId"]
+        for number in (1, 2):
+            s3.upload_part(Bucket="memfs", Key="left/mp", UploadId=upload, PartNumber=number, Body=b"p" * MiB)
+        s3.abort_multipart_upload(Bucket="memfs", Key="left/mp", UploadId=upload)
+        assert gauges() == before

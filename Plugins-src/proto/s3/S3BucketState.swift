@@ -109,9 +109,23 @@ extension S3Loop {
     /// resolve (logged once).
     func bucket(_ name: String, client: S3VFSClient, done: @escaping (Result<S3BucketState, S3Error>) -> Void) {
         if let known = buckets[name] {
-            done(.success(known))
+            // A directory removed and made again (DeleteBucket and
+            // CreateBucket on another loop, or over NFS) leaves a stale
+            // handle here: check it, and resolve the path again if so.
+            client.getattr(known.handle) { [self] reply in
+                if reply.ok && reply.isDirectory {
+                    done(.success(known))
+                } else {
+                    if buckets[name] === known { buckets[name] = nil }
+                    resolve(name, client: client, done: done)
+                }
+            }
             return
         }
+        resolve(name, client: client, done: done)
+    }
+
+    private func resolve(_ name: String, client: S3VFSClient, done: @escaping (Result<S3BucketState, S3Error>) -> Void) {
         let configuration = self.configuration
         let path: String
         let anonymous: Bool
