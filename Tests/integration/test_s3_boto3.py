@@ -318,6 +318,8 @@ def test_listing_prefix_delimiter_and_utf8_byte_order(s3):
     assert keys == [prefix + "a-b", prefix + "a.txt", prefix + "a0"] and prefixes == [prefix + "a/"]
     keys, _, _ = list_all_v2(s3, Prefix=prefix, StartAfter=prefix + "a0")
     assert keys == [k for k in expected if k.encode() > (prefix + "a0").encode()]
+    for odd in ["/" + prefix, prefix + "a/../", prefix + "./a/", prefix + "a//x"]:
+        assert list_all_v2(s3, Prefix=odd)[0] == []
     page = s3.list_objects(Bucket="memfs", Prefix=prefix, Marker=prefix + "b", MaxKeys=2)
     assert [c["Key"] for c in page["Contents"]] == [k for k in expected if k.encode() > (prefix + "b").encode()][:2]
     assert page["IsTruncated"]

@@ -370,3 +370,11 @@ def test_sigterm_closes_idle_and_busy_connections_and_exits_zero():
         assert idle.recv(1) == b""
         idle.close()
         busy.close()
+
+
+def test_a_key_with_nul_is_refused(server):
+    sock = connect(server)
+    sock.sendall(Signed("GET", "/memfs/a\x00b", {"host": "x"}, EMPTY_SHA256).head.replace(b"a\x00b", b"a%00b"))
+    status, _, body = read_response(sock)
+    assert status == 400 and b"<Code>" in body
+    sock.close()

@@ -54,6 +54,12 @@ final class S3ListingWalk {
             return
         }
         let components = accumulator.startDirectory
+        // No key has an empty, "." or ".." segment: such a prefix matches
+        // nothing (and must not walk out of its directory).
+        if components.contains(where: { $0.isEmpty || $0 == "." || $0 == ".." }) {
+            finish()
+            return
+        }
         if components.isEmpty {
             enter(bucket.handle, prefix: "", attrs: bucket.attrs)
             return
