@@ -25,7 +25,7 @@ enum NFS3Service {
             }
             arguments = decoded
         } catch {
-            log(call, .debug, "garbage arguments: \(error)")
+            log(call, .info, "garbage arguments: \(error)")
             call.reject(.garbageArguments)
             return
         }
@@ -146,12 +146,12 @@ enum NFS3Service {
         host.log(level, "\(NFSMetrics.shortName(call.procedure.description)) xid \(call.xid): \(text())")
     }
 
-    /// Count and log a failed procedure: routine statuses at debug, the rest at info.
+    /// Count and log a failed procedure: routine statuses (per call) at trace, the rest at info.
     @inline(__always)
     static func noteStatus(_ call: RPCCall, _ status: NFS3Nfsstat, _ vfs: VFSStatus) {
         guard status != .ok else { return }
         call.server.metrics.countError(call.procedure)
-        log(call, NFS3StatusTable.isRoutine(status) ? .debug : .info, "\(status) (vfs \(vfs))")
+        log(call, NFS3StatusTable.isRoutine(status) ? .trace : .info, "\(status) (vfs \(vfs))")
     }
 }
 

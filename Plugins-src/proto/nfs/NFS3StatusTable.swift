@@ -41,7 +41,7 @@ enum NFS3StatusTable {
         }
     }
 
-    /// Statuses a busy server meets in normal work (a missing name, a name taken): logged at debug, the rest
+    /// Statuses a busy server meets in normal work (a missing name, a name taken): logged at trace, the rest
     /// at info.
     static func isRoutine(_ status: NFS3Nfsstat) -> Bool {
         switch status {
