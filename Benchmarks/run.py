@@ -368,6 +368,9 @@ class Bench:
         self.started = datetime.datetime.now(datetime.timezone.utc)
         self.t0 = time.monotonic()
         self.groups = set((args.only or "limits,nfs,s3,memory").split(","))
+        self.chimera_tree = BUILD
+        self.profile_prep: dict[str, Callable[[Side], str | None]] = {}
+        self.profile_cleanup: dict[str, Callable[[Side], None]] = {}
 
     # ------------------------------------------------------------ lifecycle
 
@@ -410,6 +413,19 @@ class Bench:
         self.mounts.append(p)
         return p
 
+    def snapshot_build(self) -> None:
+        """Run Chimera from a copy of build/: a `make build` elsewhere during the run neither changes what
+        is measured half-way nor leaves perf with deleted files to symbolize."""
+        self.chimera_tree = self.tmp / "chimera-build"
+        src = BUILD / "bin" / "chimera"
+        if not src.exists():
+            return
+        (self.chimera_tree / "bin").mkdir(parents=True)
+        (self.chimera_tree / "lib" / "chimera").mkdir(parents=True)
+        shutil.copy2(src, self.chimera_tree / "bin" / "chimera")
+        for so in (BUILD / "lib" / "chimera").glob("*.so"):
+            shutil.copy2(so, self.chimera_tree / "lib" / "chimera" / so.name)
+
     # ------------------------------------------------------------ limits
 
     def measure_limits(self) -> None:
@@ -441,8 +457,9 @@ class Bench:
         try:
             wait_until("rpcnull", lambda: port_open(port), 10, echo)
             figs, cpu = [], []
-            for _ in range(3):
-                s = run_client([str(BIN / "nfsload"), "--port", str(port), "--contexts", "4", "--depth", "8",
+            # the two shapes the NFS loads use: 4 connections x 8 in flight, 1 connection x 32
+            for contexts, depth in (("4", "8"), ("1", "32"), ("4", "8"), ("1", "32")):
+                s = run_client([str(BIN / "nfsload"), "--port", str(port), "--contexts", contexts, "--depth", depth,
                                 "null", "--seconds", str(sz.limit_seconds)], [echo], sz.limit_seconds + 20)
                 r = s.results.get("null")
                 if r:
@@ -455,7 +472,7 @@ class Bench:
                 cli = statistics.median(c[1] / c[2] for c in cpu)
                 self.limits["rpc_null"] = {
                     "value": max(figs), "unit": "calls/s", "runs": figs,
-                    "what": "ONC RPC NULL echo (no work), 4x8 in flight, best of 3",
+                    "what": "ONC RPC NULL echo (no work), best of 4x8 and 1x32 in flight",
                     "server_core_busy": round(srv, 2), "client_core_busy": round(cli, 2)}
                 if cli > 0.9 and cli > srv:
                     self.notes.append(
@@ -505,7 +522,7 @@ class Bench:
         """The protocol plugins this build has (a shared object with the entry symbol)."""
         have, missing = [], []
         for proto in ("nfs", "s3"):
-            so = BUILD / "lib" / "chimera" / f"chimera_proto_{proto}.so"
+            so = self.chimera_tree / "lib" / "chimera" / f"chimera_proto_{proto}.so"
             ok = False
             if so.exists():
                 r = subprocess.run(["nm", "-D", "--defined-only", str(so)], capture_output=True, text=True,
@@ -516,9 +533,9 @@ class Bench:
 
     def chimera(self, name: str, protocols: list[str], vfs: dict[str, Any], mounts: dict[str, Any],
                 s3_bucket_root: str | None = None) -> tuple[Server, dict[str, int]]:
-        exe = BUILD / "bin" / "chimera"
+        exe = self.chimera_tree / "bin" / "chimera"
         if not exe.exists():
-            raise BenchError(f"{exe} is missing: run `make build`")
+            raise BenchError(f"{BUILD / 'bin' / 'chimera'} is missing: run `make build`")
         ports: dict[str, int] = {}
         protos: dict[str, Any] = {}
         if "nfs" in protocols:
@@ -665,6 +682,9 @@ class Bench:
         def rand_prep(side: Side) -> str | None:
             return self.nfs_once(side, "seqwrite", "--file", "rand.dat", "--size", str(sz.rand_file))
 
+        def rand_remove(side: Side) -> None:
+            self.nfs_once(side, "rm", "--file", "rand.dat")
+
         for mode in ("randread", "randwrite"):
             def rand(side: Side, rep: int, mode: str = mode) -> list[str]:
                 return self.nfs_client(side, mode, "--file", "rand.dat", "--seconds", str(sz.rand_seconds),
@@ -672,6 +692,8 @@ class Bench:
 
             self.jobs[f"nfs.{mode}"] = Job(f"nfs.{mode}", large_sides, rand, sz.rand_seconds + 140,
                                            prepare=rand_prep if mode == "randread" else None)
+            self.profile_prep[f"nfs.{mode}"] = rand_prep
+            self.profile_cleanup[f"nfs.{mode}"] = rand_remove
 
         def seqwrite(side: Side, rep: int) -> list[str]:
             return self.nfs_client(side, "seqwrite", "--file", "seq.dat", "--size", str(sz.seq_file), "--bs",
@@ -711,7 +733,7 @@ class Bench:
                 for k in large_sides:
                     side = self.sides[k]
                     if not side.down and side.server is not None:
-                        self.nfs_once(side, "rm", "--file", "rand.dat")
+                        rand_remove(side)
 
         self.add_nfs_rows()
         self.stop(g)
@@ -969,13 +991,22 @@ class Bench:
             if job is None or side.server is None or not side.server.running():
                 continue
             done.add(key)
+            prep = self.profile_prep.get(key[0])
+            if prep is not None and prep(side):
+                continue
             log(f"profiling Chimera on {key[0]} ({key[1]})")
             data = self.tmp / f"perf-{len(done)}.data"
             perf = subprocess.Popen(["perf", "record", "-e", "cpu-clock", "-F", "999", "-g", "-o", str(data), "-p",
                                      str(side.server.pid)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                                     start_new_session=True)
             try:
-                run_client(job.argv(side, 99), [side.server], job.timeout)
+                time.sleep(1.0)  # perf attaches to every thread before the load starts
+                # short loads run again until there are enough samples (3 s), within a bound
+                t_end = time.monotonic() + 3.0
+                for n in range(20):
+                    run_client(job.argv(side, 99 + n), [side.server], job.timeout)
+                    if time.monotonic() >= t_end:
+                        break
             finally:
                 perf.send_signal(signal.SIGINT)
                 try:
@@ -983,6 +1014,9 @@ class Bench:
                 except subprocess.TimeoutExpired:
                     perf.kill()
                     perf.wait(timeout=10)
+            cleanup = self.profile_cleanup.get(key[0])
+            if cleanup is not None:
+                cleanup(side)
             rep = subprocess.run(["perf", "report", "-i", str(data), "--stdio", "--no-children", "--sort",
                                   "dso,symbol", "--percent-limit", "1.5", "-g", "none"], capture_output=True,
                                  text=True, timeout=300)
@@ -993,9 +1027,12 @@ class Bench:
                     continue
                 parts = line.split(None, 2)
                 if len(parts) == 3 and parts[0].endswith("%"):
-                    top.append({"percent": float(parts[0].rstrip("%")), "dso": parts[1],
-                                "symbol": parts[2].replace("[.] ", "").replace("[k] ", "[kernel] ")})
-            prof = {"job": key[0], "side": key[1], "top": top[:12], "hint": profile_hint(top)}
+                    symbol = parts[2].replace("[.] ", "").replace("[k] ", "[kernel] ")
+                    while symbol.endswith(" -") or symbol.endswith("\t-"):
+                        symbol = symbol[:-2].rstrip()
+                    top.append({"percent": float(parts[0].rstrip("%")), "dso": parts[1], "symbol": symbol.strip()})
+            top = demangle(top[:12])
+            prof = {"job": key[0], "side": key[1], "top": top, "hint": profile_hint(top)}
             self.profiles[f"{key[0]}@{key[1]}"] = prof
 
     # ------------------------------------------------------------ main
@@ -1006,6 +1043,7 @@ class Bench:
         log(f"make bench ({mode}): {sz.reps} run(s) of each load after {sz.warmup} warm-up; server on core "
             f"{SERVER_CPU}, load on core {CLIENT_CPU}; temp dir {self.tmp}")
         build_clients()
+        self.snapshot_build()
         self.chimera_main: Server | None = None
         self.chimera_ports: dict[str, int] = {}
         self.chimera_down: str | None = None
@@ -1275,39 +1313,65 @@ class _Adopted(Server):
         pass
 
 
+# What a kind of work in a profile usually means, and what usually closes the gap. A first reading for
+# the developer, from symbol names only; the listed top entries are the evidence.
+PROFILE_KINDS: list[tuple[str, tuple[str, ...], str]] = [
+    ("RCU hash-table walks (liburcu cds_lfht)", ("cds_lfht",),
+     "lookups walk long hash chains or something scans the table per request: check the table's size "
+     "and resizing, the key hash, and any per-request iteration (eviction, invalidation)"),
+    ("kernel copies of socket data", ("_copy_to_iter", "_copy_from_iter", "copy_user"),
+     "the bytes cross the socket once each way; fewer, larger sends (one writev per reply) and zero-copy "
+     "send (MSG_ZEROCOPY, splice from the module) are what is left"),
+    ("memory copies in user space", ("memmove", "memcpy"),
+     "data is copied on the way through: hand buffers through (slices of the received message, "
+     "module-owned read buffers as iovecs) instead of copying"),
+    ("reference counting", ("swift_retain", "swift_release", "swift_bridgeObject", "swift_unknownObject"),
+     "ARC traffic on the hot path: keep per-entry values in structs, borrow instead of copy, avoid a class "
+     "box per request or per directory entry"),
+    ("allocation", ("malloc", "_int_free", "cfree", "swift_allocObject", "swift_deallocObject", "swift_slowAlloc"),
+     "allocation per request: reuse buffers and request objects per connection"),
+    ("locks and wake-ups", ("pthread_mutex", "futex", "_raw_spin_unlock_irqrestore", "finish_task_switch",
+                            "try_to_wake_up", "schedule"),
+     "threads hand work to each other per request (wake-ups, locks): keep a request on its event loop, "
+     "batch completions"),
+    ("system calls and TCP", ("[kernel]",),
+     "time is in the kernel: fewer syscalls per request (batch reads, one writev per reply)"),
+    ("hashing and crypto", ("sha256", "SHA256", "hmac", "HMAC"),
+     "hashing or signing per request: cache derived keys, hash once"),
+]
+
+
+def demangle(top: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Swift symbols as Swift names (`swift demangle`), where the toolchain is there."""
+    mangled = [t["symbol"] for t in top if t["symbol"].startswith(("$s", "_$s"))]
+    if not mangled or not shutil.which("swift"):
+        return top
+    try:
+        r = subprocess.run(["swift", "demangle", "--simplified", "--compact"], input="\n".join(mangled) + "\n",
+                           capture_output=True, text=True, timeout=60)
+    except (OSError, subprocess.TimeoutExpired):
+        return top
+    names = dict(zip(mangled, r.stdout.splitlines())) if r.returncode == 0 else {}
+    return [dict(t, symbol=names.get(t["symbol"], t["symbol"])) for t in top]
+
+
 def profile_hint(top: list[dict[str, Any]]) -> str:
-    """A first reading of a flat profile: which kind of work dominates."""
-    buckets = {"kernel (syscalls, TCP)": 0.0, "allocation": 0.0, "reference counting": 0.0, "copies": 0.0,
-               "locks": 0.0, "hashing/crypto": 0.0}
+    """Which kind of work dominates a flat profile, and what usually closes it."""
+    if not top:
+        return "no samples (the load did not run under perf)"
+    shares = {name: 0.0 for name, _, _ in PROFILE_KINDS}
     for t in top:
-        s, d, p = t["symbol"], t["dso"], t["percent"]
-        if "[kernel" in s or d.startswith("[kernel"):
-            buckets["kernel (syscalls, TCP)"] += p
-        elif any(k in s for k in ("malloc", "free", "_int_", "swift_allocObject", "swift_deallocObject", "swift_slowAlloc")):
-            buckets["allocation"] += p
-        elif any(k in s for k in ("swift_retain", "swift_release", "swift_bridgeObject", "swift_unknownObject")):
-            buckets["reference counting"] += p
-        elif any(k in s for k in ("memcpy", "memmove", "copy")):
-            buckets["copies"] += p
-        elif any(k in s for k in ("pthread_mutex", "futex", "lock", "Lock")):
-            buckets["locks"] += p
-        elif any(k in s for k in ("sha256", "SHA256", "hmac", "HMAC", "hash")):
-            buckets["hashing/crypto"] += p
-    name, share = max(buckets.items(), key=lambda kv: kv[1])
-    if share < 10:
-        return "no single kind of work dominates the listed symbols; see the top entries"
-    fixes = {
-        "kernel (syscalls, TCP)": "time is in the kernel: fewer syscalls per request (batch reads and writes, "
-                                  "write replies with one writev, avoid per-request wakeups)",
-        "allocation": "allocation on the hot path: reuse buffers and request objects per connection",
-        "reference counting": "ARC traffic: keep hot-path values in structs, borrow instead of copy, avoid "
-                              "class boxes per request",
-        "copies": "data copies: hand buffers through (iovecs into the received message, module-owned read "
-                  "buffers) instead of copying",
-        "locks": "lock contention or syscalls from locks on the hot path",
-        "hashing/crypto": "hashing or signing dominates: cache derived keys, hash once",
-    }
-    return f"{share:.0f}% of samples in {name}; {fixes[name]}"
+        for name, needles, _ in PROFILE_KINDS:
+            if any(n in t["symbol"] for n in needles):
+                shares[name] += t["percent"]
+                break
+    name, share = max(shares.items(), key=lambda kv: kv[1])
+    lead = top[0]
+    head = f"top symbol {lead['symbol']} ({lead['dso']}) {lead['percent']:.0f}%"
+    if share < 15:
+        return f"{head}; no single kind of work dominates the listed symbols"
+    advice = next(a for n, _, a in PROFILE_KINDS if n == name)
+    return f"{head}; {share:.0f}% in {name}: {advice}"
 
 
 def fmt_num(v: float) -> str:

@@ -88,7 +88,8 @@ func register<C: LookupCache>(_ name: String, _ make: @escaping @Sendable () -> 
         metrics: [.wallClock, .cpuTotal, .throughput, .mallocCountTotal],
         scalingFactor: .one, maxDuration: .seconds(3), maxIterations: 200)
 
-    Benchmark("\(name): 100k lookups, 1 thread", configuration: configuration) { benchmark, cache in
+    Benchmark("\(name): 100k lookups, 1 thread", configuration: configuration) {
+        (benchmark: Benchmark, cache: C) in
         for _ in benchmark.scaledIterations {
             blackHole(lookups(cache, start: 0, count: lookupsPerIteration))
         }
@@ -97,7 +98,8 @@ func register<C: LookupCache>(_ name: String, _ make: @escaping @Sendable () -> 
         return filled(cache)
     }
 
-    Benchmark("\(name): 100k lookups, 2 threads at once", configuration: configuration) { benchmark, cache in
+    Benchmark("\(name): 100k lookups, 2 threads at once", configuration: configuration) {
+        (benchmark: Benchmark, cache: C) in
         for _ in benchmark.scaledIterations {
             DispatchQueue.concurrentPerform(iterations: 2) { worker in
                 blackHole(lookups(cache, start: worker * (entries / 2), count: lookupsPerIteration / 2))
