@@ -214,3 +214,32 @@ def test_check_accepts_a_full_nfs_config(tmp_path):
          "squash": "all", "anonuid": 1000, "anongid": 1000},
         {"path": "/"}]})
     assert result.returncode == 0, result.stderr
+
+
+def wait_for_ipv6(port, deadline_s=60):
+    import socket
+    import time
+    end = time.monotonic() + deadline_s
+    while time.monotonic() < end:
+        try:
+            with socket.create_connection(("::1", port), timeout=0.5):
+                return
+        except OSError:
+            time.sleep(0.05)
+    raise TimeoutError(f"nothing listens on [::1]:{port}")
+
+
+def test_ipv6_clients_match_ipv6_ranges(tmp_path):
+    ports = NFSPorts()
+    exports = [{"path": "/memfs", "clients": ["::1/128"]}, {"path": "/linux", "clients": ["127.0.0.1"]}]
+    config = nfs_config(ports, linux_dir(tmp_path), exports=exports)
+    config["server"]["bind_address"] = "::1"
+    with serve(config, directory=str(tmp_path)):
+        wait_for_ipv6(ports.nfs)
+        wait_for_ipv6(ports.mount)
+        with NFSClient(ports.mount, host="::1") as m:
+            status, result = m.mnt("/memfs")
+            assert status == 0
+            assert m.mnt("/linux")[0] == NFS3ERR_ACCES
+        with NFSClient(ports.nfs, host="::1") as c:
+            assert c.getattr(result[0])[0] == 0
