@@ -158,7 +158,8 @@ extension S3Exchange {
                     fail(error)
                     return
                 }
-                client.rename(staged.name, in: staged.directory, to: Self.partName(number), in: directory) { [self] renamed in
+                metadataStore(bucket).replace(staged.name, in: staged.directory, with: Self.partName(number), in: directory) {
+                    [self] renamed in
                     guard renamed.ok else {
                         staged.discard()
                         fail(renamed.status == .noEntry ? S3Error(.noSuchUpload) : S3StatusMapping.error(renamed.status))
@@ -331,10 +332,24 @@ extension S3Exchange {
         }
     }
 
+    /// Remove an upload's directory (and, with sidecars, its parts' sidecars).
     private func removeUpload(_ uploadId: String, bucket: S3BucketState, done: @escaping () -> Void) {
         bucket.stagingDirectory(.uploads, client: client) { [self] uploads in
             guard case .success(let uploads) = uploads else { return done() }
-            S3DirectoryReader.removeTree(uploadId, in: uploads, client: client) { _ in done() }
+            let removeTree = { [self] in
+                S3DirectoryReader.removeTree(uploadId, in: uploads, client: client) { _ in done() }
+            }
+            guard bucket.usesSidecar else { return removeTree() }
+            client.lookup(uploadId, in: uploads, hidden: true) { [self] found in
+                guard found.ok else { return removeTree() }
+                S3DirectoryReader.readAll(found.handle, hidden: true, limit: 20_000, client: client) { [self] listed in
+                    if case .success(let (entries, _)) = listed {
+                        let store = metadataStore(bucket)
+                        for entry in entries where entry.isRegular { store.remove(attrs: entry.attrs) }
+                    }
+                    removeTree()
+                }
+            }
         }
     }
 

@@ -78,8 +78,9 @@ extension S3Exchange {
                     case .success(let directory):
                         checkWriteConditions(conditions, key: key, bucket: bucket) { [self] allowed in
                             if let error = allowed { return failed(error) }
-                            client.rename(finished.name, in: finished.directory, to: key.name, in: directory) {
-                                renamed in
+                            metadataStore(bucket).replace(
+                                finished.name, in: finished.directory, with: key.name, in: directory
+                            ) { renamed in
                                 guard renamed.ok else {
                                     return failed(S3StatusMapping.error(renamed.status, resource: key.rawValue))
                                 }

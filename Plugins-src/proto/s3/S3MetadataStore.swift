@@ -64,6 +64,25 @@ struct S3MetadataStore {
         }
     }
 
+    /// Rename `name` in `directory` onto `newName` in `newDirectory`,
+    /// replacing what is there. With sidecars, the replaced file's sidecar
+    /// is removed too (xattrs go with their file anyway).
+    func replace(
+        _ name: String, in directory: S3Handle, with newName: String, in newDirectory: S3Handle,
+        done: @escaping (S3VFSReply) -> Void
+    ) {
+        guard bucket.usesSidecar else {
+            client.rename(name, in: directory, to: newName, in: newDirectory, done: done)
+            return
+        }
+        client.lookup(newName, in: newDirectory, hidden: true) { [self] old in
+            client.rename(name, in: directory, to: newName, in: newDirectory) { [self] renamed in
+                if renamed.ok, old.ok, old.isRegular { remove(attrs: old.attrs) }
+                done(renamed)
+            }
+        }
+    }
+
     /// Forget the metadata of a removed object (sidecars only; xattrs go with the file).
     func remove(attrs: chimera_attrs) {
         guard bucket.usesSidecar else { return }
