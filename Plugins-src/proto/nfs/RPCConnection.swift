@@ -34,7 +34,7 @@ final class RPCConnection: ProtocolConnection {
         self.connection = connection
         self.id = info.connectionID
         self.clientText = info.peerAddress
-        // An address the host could not spell matches no export but loopback-less "*".
+        // An address that does not parse matches only exports open to every client ("*").
         self.client = RPCClientAddress(info.peerAddress) ?? RPCClientAddress(high: .max, low: .max)
         self.decisions = Array(repeating: .unknown, count: loop.server.rootIndex + 1)
     }
