@@ -30,7 +30,12 @@ final class S3BucketState {
     private var staging: [Staging: S3Handle] = [:]
 
     init(
-        name: String, path: String, anonymousRead: Bool, isDynamic: Bool, handle: S3Handle, attrs: chimera_attrs,
+        name: String,
+        path: String,
+        anonymousRead: Bool,
+        isDynamic: Bool,
+        handle: S3Handle,
+        attrs: chimera_attrs,
         usesSidecar: Bool
     ) {
         self.name = name
@@ -44,7 +49,9 @@ final class S3BucketState {
 
     /// The staging directory `kind`, made on first use.
     func stagingDirectory(
-        _ kind: Staging, client: S3VFSClient, done: @escaping (Result<S3Handle, S3Error>) -> Void
+        _ kind: Staging,
+        client: S3VFSClient,
+        done: @escaping (Result<S3Handle, S3Error>) -> Void
     ) {
         if let known = staging[kind] {
             done(.success(known))
@@ -77,11 +84,17 @@ final class S3BucketState {
 
     /// Look up (or make) a hidden directory.
     static func directory(
-        _ name: String, in parent: S3Handle, client: S3VFSClient, done: @escaping (Result<S3Handle, S3Error>) -> Void
+        _ name: String,
+        in parent: S3Handle,
+        client: S3VFSClient,
+        done: @escaping (Result<S3Handle, S3Error>) -> Void
     ) {
         client.lookup(name, in: parent, hidden: true) { found in
             if found.ok {
-                done(found.isDirectory ? .success(found.handle) : .failure(S3Error(.internalError, "\(name) is not a directory")))
+                done(
+                    found.isDirectory
+                        ? .success(found.handle) : .failure(S3Error(.internalError, "\(name) is not a directory"))
+                )
                 return
             }
             guard found.status == .noEntry else {
@@ -101,66 +114,4 @@ final class S3BucketState {
             }
         }
     }
-}
-
-extension S3Loop {
-    /// The bucket `name`, resolved on first use. NoSuchBucket when it is not
-    /// configured (nor a directory under bucket_root) or its path does not
-    /// resolve (logged once).
-    func bucket(_ name: String, client: S3VFSClient, done: @escaping (Result<S3BucketState, S3Error>) -> Void) {
-        if let known = buckets[name] {
-            // A directory removed and made again (DeleteBucket and
-            // CreateBucket on another loop, or over NFS) leaves a stale
-            // handle here: check it, and resolve the path again if so.
-            client.getattr(known.handle) { [self] reply in
-                if reply.ok && reply.isDirectory {
-                    done(.success(known))
-                } else {
-                    if buckets[name] === known { buckets[name] = nil }
-                    resolve(name, client: client, done: done)
-                }
-            }
-            return
-        }
-        resolve(name, client: client, done: done)
-    }
-
-    private func resolve(_ name: String, client: S3VFSClient, done: @escaping (Result<S3BucketState, S3Error>) -> Void) {
-        let configuration = self.configuration
-        let path: String
-        let anonymous: Bool
-        let dynamic: Bool
-        if let configured = configuration.buckets[name] {
-            path = configured.path
-            anonymous = configured.anonymousRead
-            dynamic = false
-        } else if let root = configuration.bucketRoot, S3BucketName.isValid(name) {
-            path = root.hasSuffix("/") ? root + name : root + "/" + name
-            anonymous = false
-            dynamic = true
-        } else {
-            done(.failure(S3Error(.noSuchBucket, resource: name)))
-            return
-        }
-        client.lookupPath(path, from: nil) { [self] reply in
-            guard reply.ok, reply.isDirectory else {
-                if !dynamic && missingLogged.insert(name).inserted {
-                    host.log(.info, "bucket \(name): path \(path) does not resolve to a directory (\(reply.status))")
-                }
-                done(.failure(S3Error(.noSuchBucket, resource: name)))
-                return
-            }
-            let capabilities = reply.handle.bytes.withUnsafeBytes { client.vfs.capabilities(of: $0) }
-            let sidecar = configuration.metadata == .sidecar || capabilities & CHIMERA_VFS_CAP_XATTRS == 0
-            let state = S3BucketState(
-                name: name, path: path, anonymousRead: anonymous, isDynamic: dynamic, handle: reply.handle,
-                attrs: reply.attrs, usesSidecar: sidecar)
-            buckets[name] = state
-            missingLogged.remove(name)
-            done(.success(state))
-        }
-    }
-
-    /// Drop a bucket whose handle went stale (its directory was removed).
-    func forgetBucket(_ name: String) { buckets[name] = nil }
 }

@@ -26,8 +26,14 @@ final class S3DataCopier {
     private let done: (Result<[UInt8]?, S3Error>) -> Void
 
     init(
-        client: S3VFSClient, source: S3Handle, offset: UInt64, length: UInt64, destination: S3Handle,
-        destinationOpen: UInt64, at destinationOffset: UInt64, computeMD5: Bool,
+        client: S3VFSClient,
+        source: S3Handle,
+        offset: UInt64,
+        length: UInt64,
+        destination: S3Handle,
+        destinationOpen: UInt64,
+        at destinationOffset: UInt64,
+        computeMD5: Bool,
         done: @escaping (Result<[UInt8]?, S3Error>) -> Void
     ) {
         self.client = client
@@ -53,7 +59,11 @@ final class S3DataCopier {
 
     private func copyInModule() {
         client.copyRange(
-            from: source, offset: sourceOffset, length: remaining, to: destination, openHandle: destinationOpen,
+            from: source,
+            offset: sourceOffset,
+            length: remaining,
+            to: destination,
+            openHandle: destinationOpen,
             at: destinationOffset
         ) { [self] reply in
             if reply.ok && reply.length > 0 {
@@ -97,12 +107,19 @@ final class S3DataCopier {
         let target = UnsafeMutableRawBufferPointer(rebasing: buffer[0..<want])
         client.read(source, openHandle: sourceOpen, offset: sourceOffset, into: target) { [self] read in
             guard read.ok, read.length > 0 else {
-                finish(.failure(read.ok ? S3Error(.internalError, "The copy source ended early.") : S3StatusMapping.error(read.status)))
+                finish(
+                    .failure(
+                        read.ok
+                            ? S3Error(.internalError, "The copy source ended early.")
+                            : S3StatusMapping.error(read.status)
+                    )
+                )
                 return
             }
             let data = UnsafeRawBufferPointer(rebasing: buffer[0..<Int(read.length)])
             md5?.update(bufferPointer: data)
-            client.write(destination, openHandle: destinationOpen, offset: destinationOffset, data: data) { [self] wrote in
+            client.write(destination, openHandle: destinationOpen, offset: destinationOffset, data: data) {
+                [self] wrote in
                 guard wrote.ok, wrote.length == read.length else {
                     finish(.failure(S3StatusMapping.error(wrote.ok ? .io : wrote.status)))
                     return

@@ -10,7 +10,10 @@ enum S3DirectoryReader {
     /// Every entry of `directory` (at most `limit`; more is an error), and
     /// the directory's attributes after the read.
     static func readAll(
-        _ directory: S3Handle, hidden: Bool = false, limit: Int, client: S3VFSClient,
+        _ directory: S3Handle,
+        hidden: Bool = false,
+        limit: Int,
+        client: S3VFSClient,
         done: @escaping (Result<([S3DirectoryEntry], chimera_attrs), S3Error>) -> Void
     ) {
         var entries: [S3DirectoryEntry] = []
@@ -39,14 +42,21 @@ enum S3DirectoryReader {
     /// Whether `directory` has any entry visible to other protocols.
     static func isEmpty(_ directory: S3Handle, client: S3VFSClient, done: @escaping (Result<Bool, S3Error>) -> Void) {
         client.readdir(directory, cookie: 0, verifier: 0, limit: 1) { reply, got in
-            done(reply.ok ? .success(got.entries.isEmpty && got.lastCookie == 0) : .failure(S3StatusMapping.error(reply.status)))
+            done(
+                reply.ok
+                    ? .success(got.entries.isEmpty && got.lastCookie == 0)
+                    : .failure(S3StatusMapping.error(reply.status))
+            )
         }
     }
 
     /// Remove `name` in `parent` and, for a directory, everything under it
     /// (staging areas: multipart uploads, a deleted bucket's `.chimera-s3`).
     static func removeTree(
-        _ name: String, in parent: S3Handle, client: S3VFSClient, depth: Int = 0,
+        _ name: String,
+        in parent: S3Handle,
+        client: S3VFSClient,
+        depth: Int = 0,
         done: @escaping (VFSStatus) -> Void
     ) {
         client.lookup(name, in: parent, hidden: true) { found in

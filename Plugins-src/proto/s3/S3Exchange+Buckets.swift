@@ -21,7 +21,8 @@ extension S3Exchange {
             }
             S3DirectoryReader.readAll(reply.handle, limit: 100_000, client: client) { [self] listed in
                 if case .success(let (entries, _)) = listed {
-                    for entry in entries where entry.isDirectory && S3BucketName.isValid(entry.name)
+                    for entry in entries
+                    where entry.isDirectory && S3BucketName.isValid(entry.name)
                         && configuration.buckets[entry.name] == nil
                     {
                         let created = entry.attrs.valid.contains(.btime) ? entry.attrs.btime : entry.attrs.ctime
@@ -56,7 +57,11 @@ extension S3Exchange {
         try collectBody(limit: 64 << 10) { [self] bytes, _ in
             do throws(S3Error) {
                 if let location = try S3XMLRequests.createBucketConfiguration(bytes), location != configuration.region {
-                    throw S3Error(.illegalLocationConstraint, "The \(location) location constraint is incompatible for the region specific endpoint this request was sent to.")
+                    throw S3Error(
+                        .illegalLocationConstraint,
+                        "The \(location) location constraint is incompatible for the region specific endpoint "
+                            + "this request was sent to."
+                    )
                 }
                 if configuration.buckets[name] != nil { throw S3Error(.bucketAlreadyOwnedByYou, resource: name) }
                 guard let root = configuration.bucketRoot else {
@@ -107,7 +112,8 @@ extension S3Exchange {
                                 switch removed.status {
                                 case .ok, .noEntry: respond(status: 204)
                                 case .notEmpty: fail(S3Error(.bucketNotEmpty, resource: name))
-                                default: fail(S3StatusMapping.error(removed.status, missing: .noSuchBucket, resource: name))
+                                default:
+                                    fail(S3StatusMapping.error(removed.status, missing: .noSuchBucket, resource: name))
                                 }
                             }
                         }

@@ -33,7 +33,10 @@ extension S3Exchange {
                     metadataStore(bucket).load(file.handle, attrs: file.attrs) { [self] metadata in
                         let etag = S3StoredMetadata.etag(of: metadata, attrs: file.attrs)
                         do throws(S3Error) {
-                            try source.conditions.checkCopySource(etag: etag, lastModified: Self.timestamp(file.attrs.mtime))
+                            try source.conditions.checkCopySource(
+                                etag: etag,
+                                lastModified: Self.timestamp(file.attrs.mtime)
+                            )
                         } catch {
                             fail(error)
                             return
@@ -77,12 +80,21 @@ extension S3Exchange {
     }
 
     private func copy(
-        _ source: CopySource, into staged: S3StagedFile, options: S3CopyObjectOptions, bucket: S3BucketState,
+        _ source: CopySource,
+        into staged: S3StagedFile,
+        options: S3CopyObjectOptions,
+        bucket: S3BucketState,
         key: S3ObjectKey
     ) {
         S3DataCopier(
-            client: client, source: source.file.handle, offset: 0, length: source.file.attrs.size,
-            destination: staged.file, destinationOpen: staged.openHandle, at: 0, computeMD5: !source.etagIsMD5
+            client: client,
+            source: source.file.handle,
+            offset: 0,
+            length: source.file.attrs.size,
+            destination: staged.file,
+            destinationOpen: staged.openHandle,
+            at: 0,
+            computeMD5: !source.etagIsMD5
         ) { [self] copied in
             switch copied {
             case .failure(let error):
@@ -94,7 +106,9 @@ extension S3Exchange {
                 metadata.etag = etag
                 if options.metadataDirective == .replace { metadata = metadata.replacing(with: options.metadata) }
                 publish(staged, metadata: metadata, bucket: bucket, key: key) { [self] attrs in
-                    respondXML(S3XMLResponses.copyResult(etag: etag, lastModified: Self.timestamp(attrs.mtime), isPart: false))
+                    respondXML(
+                        S3XMLResponses.copyResult(etag: etag, lastModified: Self.timestamp(attrs.mtime), isPart: false)
+                    )
                 }
             }
         }.start()

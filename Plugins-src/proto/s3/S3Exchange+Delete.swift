@@ -78,8 +78,10 @@ extension S3Exchange {
         }
         client.lookupPath(parents.joined(separator: "/"), from: bucket.handle) { reply in
             guard reply.ok, reply.isDirectory else {
-                done(reply.ok || reply.status == .noEntry || reply.status == .notDirectory
-                    ? nil : S3StatusMapping.error(reply.status, resource: key.rawValue))
+                done(
+                    reply.ok || reply.status == .noEntry || reply.status == .notDirectory
+                        ? nil : S3StatusMapping.error(reply.status, resource: key.rawValue)
+                )
                 return
             }
             removeIn(reply.handle)

@@ -44,7 +44,11 @@ extension S3Exchange {
             return
         }
         if let part = options.partNumber, part != 1 {
-            throw S3Error(.invalidRange, "The requested partnumber is not satisfiable", headers: [.init("Content-Range", "bytes */\(size)")])
+            throw S3Error(
+                .invalidRange,
+                "The requested partnumber is not satisfiable",
+                headers: [.init("Content-Range", "bytes */\(size)")]
+            )
         }
         var range: ClosedRange<UInt64>?
         if let requested = options.range { range = try requested.resolve(size: size) }

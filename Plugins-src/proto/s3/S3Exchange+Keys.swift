@@ -8,8 +8,11 @@ extension S3Exchange {
     func validate(_ key: S3ObjectKey) throws(S3Error) {
         for component in key.components where component.utf8.starts(with: CHIMERA_VFS_HIDDEN_PREFIX.utf8) {
             throw S3Error(
-                .invalidArgument, "Object key has a segment starting with \(CHIMERA_VFS_HIDDEN_PREFIX), which is reserved.",
-                resource: String(key.rawValue.prefix(256)), details: [.init("ArgumentName", "key")])
+                .invalidArgument,
+                "Object key has a segment starting with \(CHIMERA_VFS_HIDDEN_PREFIX), which is reserved.",
+                resource: String(key.rawValue.prefix(256)),
+                details: [.init("ArgumentName", "key")]
+            )
         }
     }
 
@@ -19,7 +22,9 @@ extension S3Exchange {
     /// The object `key` names: a regular file, or a directory for a marker key
     /// ("a/"). NoSuchKey otherwise.
     func resolveKey(
-        _ key: S3ObjectKey, in bucket: S3BucketState, done: @escaping (Result<S3VFSReply, S3Error>) -> Void
+        _ key: S3ObjectKey,
+        in bucket: S3BucketState,
+        done: @escaping (Result<S3VFSReply, S3Error>) -> Void
     ) {
         client.lookupPath(Self.path(key), from: bucket.handle) { [self] reply in
             guard reply.ok else {
@@ -36,7 +41,9 @@ extension S3Exchange {
 
     /// The directory that will hold `key`, made (with its parents) if missing.
     func parentDirectory(
-        of key: S3ObjectKey, in bucket: S3BucketState, done: @escaping (Result<S3Handle, S3Error>) -> Void
+        of key: S3ObjectKey,
+        in bucket: S3BucketState,
+        done: @escaping (Result<S3Handle, S3Error>) -> Void
     ) {
         let parents = Array(key.parentComponents)
         guard !parents.isEmpty else {
@@ -58,7 +65,9 @@ extension S3Exchange {
 
     /// Walk `components` from `start`, making each missing directory.
     func makeDirectories(
-        _ components: ArraySlice<String>, from start: S3Handle, key: S3ObjectKey,
+        _ components: ArraySlice<String>,
+        from start: S3Handle,
+        key: S3ObjectKey,
         done: @escaping (Result<S3Handle, S3Error>) -> Void
     ) {
         guard let name = components.first else {

@@ -15,15 +15,21 @@ extension S3Exchange {
                     fillETags(page, bucket: bucket) { [self] result in
                         respondXML(
                             S3XMLResponses.listBucketResult(
-                                bucket: bucketName, parameters: parameters, result: result, version2: version2,
-                                owner: loop.plugin.owner))
+                                bucket: bucketName,
+                                parameters: parameters,
+                                result: result,
+                                version2: version2,
+                                owner: loop.plugin.owner
+                            )
+                        )
                     }
                 }
             }.start()
         }
     }
 
-    private func fillETags(_ page: S3ListingWalk.Page, bucket: S3BucketState, done: @escaping (S3ListingResult) -> Void) {
+    private func fillETags(_ page: S3ListingWalk.Page, bucket: S3BucketState, done: @escaping (S3ListingResult) -> Void)
+    {
         var result = page.result
         let store = metadataStore(bucket)
         S3Trampoline.forEach(result.entries.count) { index, next in

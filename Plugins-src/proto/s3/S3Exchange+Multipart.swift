@@ -26,7 +26,9 @@ extension S3Exchange {
 
     /// The upload's directory and record; NoSuchUpload when it is gone or for another key.
     func openUpload(
-        _ uploadId: String, key: S3ObjectKey, in bucket: S3BucketState,
+        _ uploadId: String,
+        key: S3ObjectKey,
+        in bucket: S3BucketState,
         done: @escaping (S3Handle, S3StoredMetadata) -> Void
     ) {
         bucket.stagingDirectory(.uploads, client: client) { [self] uploads in
@@ -56,7 +58,8 @@ extension S3Exchange {
         }
     }
 
-    func createMultipartUpload(_ bucketName: String, _ key: S3ObjectKey, _ options: S3PutObjectOptions) throws(S3Error) {
+    func createMultipartUpload(_ bucketName: String, _ key: S3ObjectKey, _ options: S3PutObjectOptions) throws(S3Error)
+    {
         try validate(key)
         withBucket(bucketName) { [self] bucket throws(S3Error) in
             bucket.stagingDirectory(.uploads, client: client) { [self] uploads in
@@ -76,14 +79,24 @@ extension S3Exchange {
                     }
                     var record = S3StoredMetadata(etag: "", metadata: options.metadata)
                     record.key = key.rawValue
-                    S3FileReader.writeAll(record.encoded(), name: Self.uploadRecordName, in: made.handle, client: client) {
+                    S3FileReader.writeAll(
+                        record.encoded(),
+                        name: Self.uploadRecordName,
+                        in: made.handle,
+                        client: client
+                    ) {
                         [self] written in
                         if case .failure(let error) = written {
                             fail(error)
                             return
                         }
                         respondXML(
-                            S3XMLResponses.initiateMultipartUpload(bucket: bucketName, key: key.rawValue, uploadId: uploadId))
+                            S3XMLResponses.initiateMultipartUpload(
+                                bucket: bucketName,
+                                key: key.rawValue,
+                                uploadId: uploadId
+                            )
+                        )
                     }
                 }
             }
@@ -96,7 +109,10 @@ extension S3Exchange {
         try validate(key)
         guard let request else { throw S3Error(.invalidRequest) }
         let body = try S3RequestBody(
-            request: request, authentication: authentication, limits: .init(maxLength: singleUploadLimit))
+            request: request,
+            authentication: authentication,
+            limits: .init(maxLength: singleUploadLimit)
+        )
         var bucketState: S3BucketState?
         var uploadDirectory: S3Handle?
         let upload = S3Upload(connection: connection, body: body, window: configuration.maxWriteBytesInFlight) {
@@ -109,7 +125,8 @@ extension S3Exchange {
                     finished.staged.discard()
                     return
                 }
-                storePart(finished.staged, md5: finished.summary.md5, number: partNumber, in: directory, bucket: bucket) {
+                storePart(finished.staged, md5: finished.summary.md5, number: partNumber, in: directory, bucket: bucket)
+                {
                     [self] in
                     var headers = [("ETag", finished.summary.etag)]
                     if let checksum = finished.summary.checksum {
@@ -141,7 +158,11 @@ extension S3Exchange {
 
     /// Stamp a finished part with its MD5 and rename it onto its part name.
     private func storePart(
-        _ staged: S3StagedFile, md5: [UInt8], number: Int, in directory: S3Handle, bucket: S3BucketState,
+        _ staged: S3StagedFile,
+        md5: [UInt8],
+        number: Int,
+        in directory: S3Handle,
+        bucket: S3BucketState,
         done: @escaping () -> Void
     ) {
         client.getattr(staged.file, hidden: true) { [self] stat in
@@ -158,11 +179,18 @@ extension S3Exchange {
                     fail(error)
                     return
                 }
-                metadataStore(bucket).replace(staged.name, in: staged.directory, with: Self.partName(number), in: directory) {
+                metadataStore(bucket).replace(
+                    staged.name,
+                    in: staged.directory,
+                    with: Self.partName(number),
+                    in: directory
+                ) {
                     [self] renamed in
                     guard renamed.ok else {
                         staged.discard()
-                        fail(renamed.status == .noEntry ? S3Error(.noSuchUpload) : S3StatusMapping.error(renamed.status))
+                        fail(
+                            renamed.status == .noEntry ? S3Error(.noSuchUpload) : S3StatusMapping.error(renamed.status)
+                        )
                         return
                     }
                     staged.published()
@@ -175,7 +203,11 @@ extension S3Exchange {
     /// UploadPartCopy: a range of an object becomes a part; its ETag is the
     /// MD5 of the bytes copied.
     func uploadPartCopy(
-        _ bucketName: String, _ key: S3ObjectKey, uploadId: String, partNumber: Int, source: S3CopySource
+        _ bucketName: String,
+        _ key: S3ObjectKey,
+        uploadId: String,
+        partNumber: Int,
+        source: S3CopySource
     ) throws(S3Error) {
         try validate(key)
         resolveCopySource(source) { [self] resolved in
@@ -204,8 +236,14 @@ extension S3Exchange {
                             return
                         }
                         S3DataCopier(
-                            client: client, source: resolved.file.handle, offset: first, length: length,
-                            destination: staged.file, destinationOpen: staged.openHandle, at: 0, computeMD5: true
+                            client: client,
+                            source: resolved.file.handle,
+                            offset: first,
+                            length: length,
+                            destination: staged.file,
+                            destinationOpen: staged.openHandle,
+                            at: 0,
+                            computeMD5: true
                         ) { [self] copied in
                             guard case .success(let digest) = copied else {
                                 staged.discard()
@@ -218,7 +256,11 @@ extension S3Exchange {
                                     let modified = stat.ok ? Self.timestamp(stat.attrs.mtime) : S3Clock.now()
                                     respondXML(
                                         S3XMLResponses.copyResult(
-                                            etag: S3ETag.simple(md5: md5), lastModified: modified, isPart: true))
+                                            etag: S3ETag.simple(md5: md5),
+                                            lastModified: modified,
+                                            isPart: true
+                                        )
+                                    )
                                 }
                             }
                         }.start()
@@ -230,7 +272,8 @@ extension S3Exchange {
 
     /// The stored parts of an upload by number (size and MD5 each).
     private func storedParts(
-        in directory: S3Handle, bucket: S3BucketState,
+        in directory: S3Handle,
+        bucket: S3BucketState,
         done: @escaping ([Int: (S3MultipartUpload.StoredPart, S3DirectoryEntry)]) -> Void
     ) {
         S3DirectoryReader.readAll(directory, hidden: true, limit: 20_000, client: client) { [self] listed in
@@ -275,7 +318,15 @@ extension S3Exchange {
                             return
                         }
                         let handles = plan.parts.compactMap { stored[$0.partNumber]?.1.handle }
-                        assemble(plan, parts: handles, record: record, directory: directory, bucket: bucket, key: key, uploadId: uploadId)
+                        assemble(
+                            plan,
+                            parts: handles,
+                            record: record,
+                            directory: directory,
+                            bucket: bucket,
+                            key: key,
+                            uploadId: uploadId
+                        )
                     }
                 }
             }
@@ -284,8 +335,13 @@ extension S3Exchange {
 
     /// Concatenate the planned parts into a staging file and publish it.
     private func assemble(
-        _ plan: S3MultipartUpload.Plan, parts: [S3Handle], record: S3StoredMetadata, directory: S3Handle,
-        bucket: S3BucketState, key: S3ObjectKey, uploadId: String
+        _ plan: S3MultipartUpload.Plan,
+        parts: [S3Handle],
+        record: S3StoredMetadata,
+        directory: S3Handle,
+        bucket: S3BucketState,
+        key: S3ObjectKey,
+        uploadId: String
     ) {
         bucket.stagingDirectory(.tmp, client: client) { [self] tmp in
             guard case .success(let tmp) = tmp else {
@@ -303,8 +359,14 @@ extension S3Exchange {
                     guard failure == nil else { return next() }
                     let size = plan.parts[index].size
                     S3DataCopier(
-                        client: client, source: parts[index], offset: 0, length: size, destination: staged.file,
-                        destinationOpen: staged.openHandle, at: offset, computeMD5: false
+                        client: client,
+                        source: parts[index],
+                        offset: 0,
+                        length: size,
+                        destination: staged.file,
+                        destinationOpen: staged.openHandle,
+                        at: offset,
+                        computeMD5: false
                     ) { copied in
                         if case .failure(let error) = copied { failure = error }
                         offset += size
@@ -323,8 +385,13 @@ extension S3Exchange {
                         removeUpload(uploadId, bucket: bucket) { [self] in
                             respondXML(
                                 S3XMLResponses.completeMultipartUpload(
-                                    location: "/\(bucket.name)/\(S3PercentEncoding.encode(key.rawValue, keepSlash: true))",
-                                    bucket: bucket.name, key: key.rawValue, etag: plan.etag))
+                                    location:
+                                        "/\(bucket.name)/\(S3PercentEncoding.encode(key.rawValue, keepSlash: true))",
+                                    bucket: bucket.name,
+                                    key: key.rawValue,
+                                    etag: plan.etag
+                                )
+                            )
                         }
                     }
                 }
@@ -371,14 +438,24 @@ extension S3Exchange {
                     let parts = page.compactMap { number -> S3XMLResponses.Part? in
                         guard let (part, entry) = stored[number] else { return nil }
                         return S3XMLResponses.Part(
-                            partNumber: number, lastModified: Self.timestamp(entry.attrs.mtime),
-                            etag: S3ETag.simple(md5: part.md5), size: part.size)
+                            partNumber: number,
+                            lastModified: Self.timestamp(entry.attrs.mtime),
+                            etag: S3ETag.simple(md5: part.md5),
+                            size: part.size
+                        )
                     }
                     respondXML(
                         S3XMLResponses.listParts(
-                            bucket: bucketName, key: key.rawValue, uploadId: uploadId, owner: loop.plugin.owner,
-                            partNumberMarker: partNumberMarker, maxParts: limit, parts: parts,
-                            isTruncated: after.count > page.count))
+                            bucket: bucketName,
+                            key: key.rawValue,
+                            uploadId: uploadId,
+                            owner: loop.plugin.owner,
+                            partNumberMarker: partNumberMarker,
+                            maxParts: limit,
+                            parts: parts,
+                            isTruncated: after.count > page.count
+                        )
+                    )
                 }
             }
         }
@@ -403,9 +480,15 @@ extension S3Exchange {
                             guard record.ok else { return next() }
                             S3FileReader.readAll(record.handle, limit: Self.maxUploadRecord, client: client) { bytes in
                                 if let bytes, let info = S3StoredMetadata(decoding: bytes), let key = info.key {
-                                    let initiated = entry.attrs.valid.contains(.btime) ? entry.attrs.btime : entry.attrs.ctime
+                                    let initiated =
+                                        entry.attrs.valid.contains(.btime) ? entry.attrs.btime : entry.attrs.ctime
                                     found.append(
-                                        S3ListingEntry(key: key, lastModified: Self.timestamp(initiated), uploadId: entry.name))
+                                        S3ListingEntry(
+                                            key: key,
+                                            lastModified: Self.timestamp(initiated),
+                                            uploadId: entry.name
+                                        )
+                                    )
                                 }
                                 next()
                             }
@@ -420,8 +503,12 @@ extension S3Exchange {
                         for entry in found where accumulator.add(entry) != .stop {}
                         respondXML(
                             S3XMLResponses.listMultipartUploads(
-                                bucket: bucketName, parameters: parameters, result: accumulator.finish(),
-                                owner: loop.plugin.owner))
+                                bucket: bucketName,
+                                parameters: parameters,
+                                result: accumulator.finish(),
+                                owner: loop.plugin.owner
+                            )
+                        )
                     }
                 }
             }

@@ -17,7 +17,10 @@ extension S3Exchange {
             return
         }
         let body = try S3RequestBody(
-            request: request, authentication: authentication, limits: .init(maxLength: singleUploadLimit))
+            request: request,
+            authentication: authentication,
+            limits: .init(maxLength: singleUploadLimit)
+        )
         var bucketState: S3BucketState?
         let upload = S3Upload(connection: connection, body: body, window: configuration.maxWriteBytesInFlight) {
             [self] result in
@@ -59,8 +62,12 @@ extension S3Exchange {
     /// `done` gets the published file's attributes; failures answer the
     /// request and remove the staging file.
     func publish(
-        _ finished: S3StagedFile, metadata: S3StoredMetadata, bucket: S3BucketState,
-        key: S3ObjectKey, conditions: S3Conditions = S3Conditions(), done: @escaping (chimera_attrs) -> Void
+        _ finished: S3StagedFile,
+        metadata: S3StoredMetadata,
+        bucket: S3BucketState,
+        key: S3ObjectKey,
+        conditions: S3Conditions = S3Conditions(),
+        done: @escaping (chimera_attrs) -> Void
     ) {
         let failed: (S3Error) -> Void = { [self] error in
             finished.discard()
@@ -79,7 +86,10 @@ extension S3Exchange {
                         checkWriteConditions(conditions, key: key, bucket: bucket) { [self] allowed in
                             if let error = allowed { return failed(error) }
                             metadataStore(bucket).replace(
-                                finished.name, in: finished.directory, with: key.name, in: directory
+                                finished.name,
+                                in: finished.directory,
+                                with: key.name,
+                                in: directory
                             ) { renamed in
                                 guard renamed.ok else {
                                     return failed(S3StatusMapping.error(renamed.status, resource: key.rawValue))
@@ -96,7 +106,10 @@ extension S3Exchange {
 
     /// `If-Match` / `If-None-Match` on a write, against the current object.
     func checkWriteConditions(
-        _ conditions: S3Conditions, key: S3ObjectKey, bucket: S3BucketState, done: @escaping (S3Error?) -> Void
+        _ conditions: S3Conditions,
+        key: S3ObjectKey,
+        bucket: S3BucketState,
+        done: @escaping (S3Error?) -> Void
     ) {
         guard !conditions.isEmpty else {
             done(nil)

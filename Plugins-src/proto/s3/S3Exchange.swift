@@ -156,11 +156,16 @@ final class S3Exchange {
 
     /// Gather a small XML body (bounded by `limit`), verify it, then `then`.
     func collectBody(
-        limit: Int, maxLength: UInt64 = 1 << 20, then: @escaping ([UInt8], S3BodySummary) -> Void
+        limit: Int,
+        maxLength: UInt64 = 1 << 20,
+        then: @escaping ([UInt8], S3BodySummary) -> Void
     ) throws(S3Error) {
         guard let request else { throw S3Error(.invalidRequest) }
         let body = try S3RequestBody(
-            request: request, authentication: authentication, limits: .init(maxLength: maxLength))
+            request: request,
+            authentication: authentication,
+            limits: .init(maxLength: maxLength)
+        )
         sink = .collect(body, limit: limit, then: then)
     }
 
@@ -226,8 +231,10 @@ final class S3Exchange {
 
     /// Headers every response carries.
     func commonHeaders() -> [(String, String)] {
-        [("x-amz-request-id", requestID), ("x-amz-id-2", requestID), ("Date", S3Clock.now().httpDate),
-         ("Server", "Chimera")]
+        [
+            ("x-amz-request-id", requestID), ("x-amz-id-2", requestID), ("Date", S3Clock.now().httpDate),
+            ("Server", "Chimera"),
+        ]
     }
 
     /// A whole response with a small body.
@@ -262,7 +269,11 @@ final class S3Exchange {
         if connection.isDraining || !keepAlive { closeAfterResponse = true }
         if connection.isClosed { return false }
         return connection.connection.respond(
-            status: status, headers: headers, contentLength: contentLength, close: closeAfterResponse)
+            status: status,
+            headers: headers,
+            contentLength: contentLength,
+            close: closeAfterResponse
+        )
     }
 
     func endResponse() {

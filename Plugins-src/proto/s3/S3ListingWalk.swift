@@ -35,7 +35,10 @@ final class S3ListingWalk {
     private let done: (Result<Page, S3Error>) -> Void
 
     init(
-        loop: S3Loop, client: S3VFSClient, bucket: S3BucketState, parameters: S3ListParameters,
+        loop: S3Loop,
+        client: S3VFSClient,
+        bucket: S3BucketState,
+        parameters: S3ListParameters,
         done: @escaping (Result<Page, S3Error>) -> Void
     ) {
         self.loop = loop
@@ -89,7 +92,13 @@ final class S3ListingWalk {
                     let entry = S3DirectoryEntry(name: "", handle: directory, attrs: attrs, cookie: 0)
                     if offer(key: prefix, entry: entry) { return }
                 } else if !snapshot.entries.isEmpty {
-                    stack.append(Frame(prefix: prefix, snapshot: snapshot, index: snapshot.firstIndex(notBelow: lowerBound(prefix))))
+                    stack.append(
+                        Frame(
+                            prefix: prefix,
+                            snapshot: snapshot,
+                            index: snapshot.firstIndex(notBelow: lowerBound(prefix))
+                        )
+                    )
                 }
             }
             trampoline.run(advance)
@@ -112,7 +121,8 @@ final class S3ListingWalk {
         guard !delimiter.isEmpty, directoryPrefix.utf8.starts(with: prefix.utf8) else { return false }
         let rest = Array(directoryPrefix.utf8.dropFirst(prefix.utf8.count))
         guard rest.count >= delimiter.count else { return false }
-        for start in 0...(rest.count - delimiter.count) where rest[start..<(start + delimiter.count)].elementsEqual(delimiter) {
+        for start in 0...(rest.count - delimiter.count)
+        where rest[start..<(start + delimiter.count)].elementsEqual(delimiter) {
             return true
         }
         return false
@@ -159,8 +169,10 @@ final class S3ListingWalk {
     /// Offer one key; true when the page is complete.
     private func offer(key: String, entry: S3DirectoryEntry) -> Bool {
         let listed = S3ListingEntry(
-            key: key, size: entry.isDirectory ? 0 : entry.attrs.size,
-            lastModified: S3Exchange.timestamp(entry.attrs.mtime))
+            key: key,
+            size: entry.isDirectory ? 0 : entry.attrs.size,
+            lastModified: S3Exchange.timestamp(entry.attrs.mtime)
+        )
         let step = accumulator.add(listed)
         switch step {
         case .proceed, .skip:

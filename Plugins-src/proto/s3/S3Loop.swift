@@ -23,7 +23,8 @@ final class S3Loop {
         let configuration = plugin.configuration
         verifier = S3SigV4Verifier(
             credentials: S3CredentialStore(configuration.credentials),
-            configuration: .init(maxClockSkewSeconds: configuration.maxClockSkewSeconds, region: nil))
+            configuration: .init(maxClockSkewSeconds: configuration.maxClockSkewSeconds, region: nil)
+        )
     }
 
     var configuration: S3PluginConfiguration { plugin.configuration }

@@ -1,6 +1,6 @@
 import CChimera
-import Glibc
 import ChimeraPluginKit
+import Glibc
 import S3
 
 /// The S3 front-end: an S3-compatible HTTP endpoint over the VFS namespace.
@@ -48,20 +48,5 @@ final class S3Plugin: ProtocolPlugin {
     func drain(_ thread: S3Loop) {
         thread.draining = true
         for connection in thread.connections.values { connection.drain() }
-    }
-}
-
-/// Wall-clock time, for signatures and dates.
-enum S3Clock {
-    static func now() -> S3Timestamp {
-        var spec = timespec()
-        clock_gettime(CLOCK_REALTIME, &spec)
-        return S3Timestamp(seconds: Int64(spec.tv_sec), nanoseconds: UInt32(spec.tv_nsec))
-    }
-
-    static func monotonicNanoseconds() -> UInt64 {
-        var spec = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &spec)
-        return UInt64(spec.tv_sec) * 1_000_000_000 + UInt64(spec.tv_nsec)
     }
 }

@@ -51,7 +51,9 @@ struct S3PluginConfiguration: Sendable {
             guard !region.isEmpty, region.utf8.count <= 64,
                 region.utf8.allSatisfy({ ($0 >= 0x61 && $0 <= 0x7A) || ($0 >= 0x30 && $0 <= 0x39) || $0 == 0x2D })
             else {
-                throw PluginError("\(object.keyPath("region")): expected a region name like \"us-east-1\", found \"\(region)\"")
+                throw PluginError(
+                    "\(object.keyPath("region")): expected a region name like \"us-east-1\", found \"\(region)\""
+                )
             }
             self.region = region
         }
@@ -63,7 +65,9 @@ struct S3PluginConfiguration: Sendable {
         }
         if let root = try object.string("bucket_root") {
             guard root.hasPrefix("/") else {
-                throw PluginError("\(object.keyPath("bucket_root")): expected a namespace path starting with '/', found \"\(root)\"")
+                throw PluginError(
+                    "\(object.keyPath("bucket_root")): expected a namespace path starting with '/', found \"\(root)\""
+                )
             }
             bucketRoot = root
         }
@@ -85,21 +89,27 @@ struct S3PluginConfiguration: Sendable {
             try bucket.rejectUnknownKeys(["path", "anonymous_read"])
             guard S3BucketName.isValid(name) else {
                 throw PluginError(
-                    "\(bucket.path): not a valid S3 bucket name (3 to 63 lower-case letters, digits, '.' or '-')")
+                    "\(bucket.path): not a valid S3 bucket name (3 to 63 lower-case letters, digits, '.' or '-')"
+                )
             }
             let path = try bucket.requiredString("path")
             guard path.hasPrefix("/") else {
-                throw PluginError("\(bucket.keyPath("path")): expected a namespace path starting with '/', found \"\(path)\"")
+                throw PluginError(
+                    "\(bucket.keyPath("path")): expected a namespace path starting with '/', found \"\(path)\""
+                )
             }
             buckets[name] = Bucket(name: name, path: path, anonymousRead: try bucket.bool("anonymous_read") ?? false)
         }
         if credentials.isEmpty {
             if let closed = buckets.keys.sorted().first(where: { buckets[$0]?.anonymousRead == false }) {
                 throw PluginError(
-                    "\(object.keyPath("credentials")): no credentials, but bucket \"\(closed)\" is not anonymous_read")
+                    "\(object.keyPath("credentials")): no credentials, but bucket \"\(closed)\" is not anonymous_read"
+                )
             }
             if bucketRoot != nil {
-                throw PluginError("\(object.keyPath("credentials")): no credentials, but bucket_root needs signed requests")
+                throw PluginError(
+                    "\(object.keyPath("credentials")): no credentials, but bucket_root needs signed requests"
+                )
             }
         }
     }
@@ -120,7 +130,9 @@ struct S3PluginConfiguration: Sendable {
                 throw PluginError("\(entry.keyPath("access_key")): expected 1 to 128 characters without '/' or spaces")
             }
             guard !secret.isEmpty else { throw PluginError("\(entry.keyPath("secret_key")): must not be empty") }
-            guard out[access] == nil else { throw PluginError("\(entry.keyPath("access_key")): \"\(access)\" is listed twice") }
+            guard out[access] == nil else {
+                throw PluginError("\(entry.keyPath("access_key")): \"\(access)\" is listed twice")
+            }
             out[access] = secret
         }
         return out

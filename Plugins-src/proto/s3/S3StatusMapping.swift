@@ -6,12 +6,17 @@ import S3
 /// NoSuchUpload).
 enum S3StatusMapping {
     static let insufficientStorage = S3ErrorCode(
-        code: "InsufficientStorage", httpStatus: 507, defaultMessage: "There is not enough space left to store the object.")
+        code: "InsufficientStorage",
+        httpStatus: 507,
+        defaultMessage: "There is not enough space left to store the object."
+    )
     /// A key whose path runs into an object of the other kind (`a` is a file and `a/b` is asked for, or the
     /// reverse): file system paths cannot hold both.
     static let keyConflict = S3ErrorCode(
-        code: "KeyConflict", httpStatus: 409,
-        defaultMessage: "The key conflicts with an existing object or directory along its path.")
+        code: "KeyConflict",
+        httpStatus: 409,
+        defaultMessage: "The key conflicts with an existing object or directory along its path."
+    )
 
     static func error(_ status: VFSStatus, missing: S3ErrorCode = .noSuchKey, resource: String? = nil) -> S3Error {
         let code: S3ErrorCode

@@ -121,7 +121,10 @@ struct S3StoredMetadata: Equatable {
                 result.key = key
             case "c":
                 guard let inner = value.firstIndex(of: ":") else { return nil }
-                result.checksum = S3Field(name: String(value[..<inner]), value: String(value[value.index(after: inner)...]))
+                result.checksum = S3Field(
+                    name: String(value[..<inner]),
+                    value: String(value[value.index(after: inner)...])
+                )
             default: continue
             }
         }
@@ -129,10 +132,4 @@ struct S3StoredMetadata: Equatable {
         result.etag = etag
         self = result
     }
-}
-
-/// A header-like name and value.
-struct S3Field: Equatable {
-    var name: String
-    var value: String
 }

@@ -20,7 +20,9 @@ final class S3Trampoline {
 
     /// `step(i, next)` for i in 0..<count, one after another; then `done`.
     static func forEach(
-        _ count: Int, step: @escaping (Int, @escaping () -> Void) -> Void, done: @escaping () -> Void
+        _ count: Int,
+        step: @escaping (Int, @escaping () -> Void) -> Void,
+        done: @escaping () -> Void
     ) {
         let trampoline = S3Trampoline()
         var index = 0

@@ -50,7 +50,9 @@ final class S3Upload {
     private let completion: (Result<Finished, S3Error>) -> Void
 
     init(
-        connection: S3Connection, body: S3RequestBody, window: Int,
+        connection: S3Connection,
+        body: S3RequestBody,
+        window: Int,
         completion: @escaping (Result<Finished, S3Error>) -> Void
     ) {
         self.connection = connection
@@ -161,7 +163,11 @@ final class S3Upload {
                     return
                 }
                 guard reply.ok, reply.length == UInt64(item.range.count) else {
-                    fail(reply.ok ? S3Error(.internalError, "A write stored fewer bytes than asked.") : S3StatusMapping.error(reply.status))
+                    fail(
+                        reply.ok
+                            ? S3Error(.internalError, "A write stored fewer bytes than asked.")
+                            : S3StatusMapping.error(reply.status)
+                    )
                     return
                 }
                 reportIfDone()
@@ -219,75 +225,6 @@ final class S3Upload {
         guard !cleaned, !published, !opening, writing == 0 else { return }
         cleaned = true
         guard let file, let directory else { return }
-        client.close(file, openHandle: openHandle)
-        client.remove(name, in: directory, hidden: true) { _ in }
-    }
-}
-
-/// A received message shared by the WRITEs of its payload: released when
-/// the last one completes.
-final class S3MessageHold {
-    private let message: PluginMessage
-    private var references = 1
-
-    init(_ message: PluginMessage) { self.message = message }
-
-    func retain() { references += 1 }
-
-    func release() {
-        references -= 1
-        if references == 0 { message.release() }
-    }
-
-    func bytes(_ range: Range<Int>) -> UnsafeRawBufferPointer {
-        guard let all = message.contiguousBytes else { return UnsafeRawBufferPointer(start: nil, count: 0) }
-        return UnsafeRawBufferPointer(rebasing: all[range])
-    }
-}
-
-/// A staging file open for writing, until it is renamed into place
-/// (``published()``) or removed (``discard()``).
-final class S3StagedFile {
-    let client: S3VFSClient
-    let directory: S3Handle
-    let name: String
-    let file: S3Handle
-    let openHandle: UInt64
-    private var settled = false
-
-    init(client: S3VFSClient, directory: S3Handle, name: String, file: S3Handle, openHandle: UInt64) {
-        self.client = client
-        self.directory = directory
-        self.name = name
-        self.file = file
-        self.openHandle = openHandle
-    }
-
-    /// Create `name` in `directory` (exclusive, hidden staging area).
-    static func create(
-        _ name: String, in directory: S3Handle, client: S3VFSClient,
-        done: @escaping (Result<S3StagedFile, S3Error>) -> Void
-    ) {
-        let flags = CHIMERA_VFS_OPEN_WRITE | CHIMERA_VFS_OPEN_CREATE | CHIMERA_VFS_OPEN_EXCLUSIVE
-        client.openAt(name, in: directory, flags: flags, hidden: true) { reply in
-            guard reply.ok else {
-                done(.failure(S3StatusMapping.error(reply.status)))
-                return
-            }
-            done(.success(S3StagedFile(
-                client: client, directory: directory, name: name, file: reply.handle, openHandle: reply.openHandle)))
-        }
-    }
-
-    func published() {
-        guard !settled else { return }
-        settled = true
-        client.close(file, openHandle: openHandle)
-    }
-
-    func discard() {
-        guard !settled else { return }
-        settled = true
         client.close(file, openHandle: openHandle)
         client.remove(name, in: directory, hidden: true) { _ in }
     }

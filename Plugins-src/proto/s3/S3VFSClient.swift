@@ -1,20 +1,6 @@
 import CChimera
 import ChimeraPluginKit
 
-/// Counts a connection's VFS requests and sends in flight, so the
-/// connection is released only once none is left (chimera_protocol.h).
-final class S3WorkCounter {
-    private(set) var count = 0
-    var onIdle: (() -> Void)?
-
-    func begin() { count += 1 }
-
-    func end() {
-        count -= 1
-        if count == 0, let onIdle { onIdle() }
-    }
-}
-
 /// The VFS as the S3 front-end calls it: one method per op, each filling a
 /// request from Swift values and answering with an ``S3VFSReply`` on the
 /// connection's loop. Pointers a request holds live in an ``S3Arena`` until
@@ -31,7 +17,9 @@ struct S3VFSClient {
     /// Allocate, fill, submit; `done` gets the reply after `extract` copied
     /// what it needs.
     private func run(
-        _ op: Int32, on handle: S3Handle?, hidden: Bool,
+        _ op: Int32,
+        on handle: S3Handle?,
+        hidden: Bool,
         fill: (UnsafeMutablePointer<chimera_vfs_request>, S3Arena) -> Void,
         extract: @escaping (UnsafeMutablePointer<chimera_vfs_request>, inout S3VFSReply) -> Void = { _, _ in },
         done: @escaping (S3VFSReply) -> Void
@@ -71,19 +59,31 @@ struct S3VFSClient {
 
     /// Resolve `path` ("a/b") from `start` (the namespace root when nil).
     func lookupPath(_ path: String, from start: S3Handle?, done: @escaping (S3VFSReply) -> Void) {
-        run(CHIMERA_VFS_OP_LOOKUP_PATH, on: start, hidden: false, fill: { request, arena in
-            let (pointer, length) = arena.chars(path)
-            request.pointee.lookup_path.path = pointer
-            request.pointee.lookup_path.path_len = length
-        }, done: done)
+        run(
+            CHIMERA_VFS_OP_LOOKUP_PATH,
+            on: start,
+            hidden: false,
+            fill: { request, arena in
+                let (pointer, length) = arena.chars(path)
+                request.pointee.lookup_path.path = pointer
+                request.pointee.lookup_path.path_len = length
+            },
+            done: done
+        )
     }
 
     func lookup(_ name: String, in directory: S3Handle, hidden: Bool = false, done: @escaping (S3VFSReply) -> Void) {
-        run(CHIMERA_VFS_OP_LOOKUP, on: directory, hidden: hidden, fill: { request, arena in
-            let (pointer, length) = arena.chars(name)
-            request.pointee.lookup.name = pointer
-            request.pointee.lookup.name_len = length
-        }, done: done)
+        run(
+            CHIMERA_VFS_OP_LOOKUP,
+            on: directory,
+            hidden: hidden,
+            fill: { request, arena in
+                let (pointer, length) = arena.chars(name)
+                request.pointee.lookup.name = pointer
+                request.pointee.lookup.name_len = length
+            },
+            done: done
+        )
     }
 
     func getattr(_ handle: S3Handle, hidden: Bool = false, done: @escaping (S3VFSReply) -> Void) {
@@ -91,124 +91,205 @@ struct S3VFSClient {
     }
 
     func mkdir(_ name: String, in directory: S3Handle, hidden: Bool = false, done: @escaping (S3VFSReply) -> Void) {
-        run(CHIMERA_VFS_OP_MKDIR, on: directory, hidden: hidden, fill: { request, arena in
-            let (pointer, length) = arena.chars(name)
-            request.pointee.mkdir.name = pointer
-            request.pointee.mkdir.name_len = length
-            request.pointee.mkdir.attrs.valid_mask = VFSAttributeMask.mode.rawValue
-            request.pointee.mkdir.attrs.mode = UInt32(CHIMERA_S_IFDIR) | 0o755
-        }, done: done)
+        run(
+            CHIMERA_VFS_OP_MKDIR,
+            on: directory,
+            hidden: hidden,
+            fill: { request, arena in
+                let (pointer, length) = arena.chars(name)
+                request.pointee.mkdir.name = pointer
+                request.pointee.mkdir.name_len = length
+                request.pointee.mkdir.attrs.valid_mask = VFSAttributeMask.mode.rawValue
+                request.pointee.mkdir.attrs.mode = UInt32(CHIMERA_S_IFDIR) | 0o755
+            },
+            done: done
+        )
     }
 
     /// Open (and with `CHIMERA_VFS_OPEN_CREATE`, create) `name` in `directory`.
     func openAt(
-        _ name: String, in directory: S3Handle, flags: UInt32, hidden: Bool = false,
+        _ name: String,
+        in directory: S3Handle,
+        flags: UInt32,
+        hidden: Bool = false,
         done: @escaping (S3VFSReply) -> Void
     ) {
-        run(CHIMERA_VFS_OP_OPEN_AT, on: directory, hidden: hidden, fill: { request, arena in
-            let (pointer, length) = arena.chars(name)
-            request.pointee.open_at.name = pointer
-            request.pointee.open_at.name_len = length
-            request.pointee.open_at.flags = flags
-            request.pointee.open_at.attrs.valid_mask = VFSAttributeMask.mode.rawValue
-            request.pointee.open_at.attrs.mode = UInt32(CHIMERA_S_IFREG) | 0o644
-        }, extract: { request, reply in reply.openHandle = request.pointee.open_at.r_open_handle }, done: done)
+        run(
+            CHIMERA_VFS_OP_OPEN_AT,
+            on: directory,
+            hidden: hidden,
+            fill: { request, arena in
+                let (pointer, length) = arena.chars(name)
+                request.pointee.open_at.name = pointer
+                request.pointee.open_at.name_len = length
+                request.pointee.open_at.flags = flags
+                request.pointee.open_at.attrs.valid_mask = VFSAttributeMask.mode.rawValue
+                request.pointee.open_at.attrs.mode = UInt32(CHIMERA_S_IFREG) | 0o644
+            },
+            extract: { request, reply in reply.openHandle = request.pointee.open_at.r_open_handle },
+            done: done
+        )
     }
 
     func open(_ handle: S3Handle, flags: UInt32, hidden: Bool = false, done: @escaping (S3VFSReply) -> Void) {
-        run(CHIMERA_VFS_OP_OPEN, on: handle, hidden: hidden, fill: { request, _ in
-            request.pointee.open.flags = flags
-        }, extract: { request, reply in reply.openHandle = request.pointee.open.r_open_handle }, done: done)
+        run(
+            CHIMERA_VFS_OP_OPEN,
+            on: handle,
+            hidden: hidden,
+            fill: { request, _ in
+                request.pointee.open.flags = flags
+            },
+            extract: { request, reply in reply.openHandle = request.pointee.open.r_open_handle },
+            done: done
+        )
     }
 
     func close(_ handle: S3Handle, openHandle: UInt64, done: @escaping (S3VFSReply) -> Void = { _ in }) {
-        run(CHIMERA_VFS_OP_CLOSE, on: handle, hidden: true, fill: { request, _ in
-            request.pointee.open_handle = openHandle
-        }, done: done)
+        run(
+            CHIMERA_VFS_OP_CLOSE,
+            on: handle,
+            hidden: true,
+            fill: { request, _ in
+                request.pointee.open_handle = openHandle
+            },
+            done: done
+        )
     }
 
     func remove(
-        _ name: String, in directory: S3Handle, flags: UInt32 = 0, hidden: Bool = false,
+        _ name: String,
+        in directory: S3Handle,
+        flags: UInt32 = 0,
+        hidden: Bool = false,
         done: @escaping (S3VFSReply) -> Void
     ) {
-        run(CHIMERA_VFS_OP_REMOVE, on: directory, hidden: hidden, fill: { request, arena in
-            let (pointer, length) = arena.chars(name)
-            request.pointee.remove.name = pointer
-            request.pointee.remove.name_len = length
-            request.pointee.remove.flags = flags
-        }, done: done)
+        run(
+            CHIMERA_VFS_OP_REMOVE,
+            on: directory,
+            hidden: hidden,
+            fill: { request, arena in
+                let (pointer, length) = arena.chars(name)
+                request.pointee.remove.name = pointer
+                request.pointee.remove.name_len = length
+                request.pointee.remove.flags = flags
+            },
+            done: done
+        )
     }
 
     func rename(
-        _ name: String, in directory: S3Handle, to newName: String, in newDirectory: S3Handle,
+        _ name: String,
+        in directory: S3Handle,
+        to newName: String,
+        in newDirectory: S3Handle,
         done: @escaping (S3VFSReply) -> Void
     ) {
-        run(CHIMERA_VFS_OP_RENAME, on: directory, hidden: true, fill: { request, arena in
-            let (from, fromLength) = arena.chars(name)
-            let (to, toLength) = arena.chars(newName)
-            request.pointee.rename.name = from
-            request.pointee.rename.name_len = fromLength
-            request.pointee.rename.new_name = to
-            request.pointee.rename.new_name_len = toLength
-            request.pointee.rename.new_dir_fh = arena.copy(newDirectory.bytes)
-            request.pointee.rename.new_dir_fh_len = UInt32(newDirectory.bytes.count)
-        }, done: done)
+        run(
+            CHIMERA_VFS_OP_RENAME,
+            on: directory,
+            hidden: true,
+            fill: { request, arena in
+                let (from, fromLength) = arena.chars(name)
+                let (to, toLength) = arena.chars(newName)
+                request.pointee.rename.name = from
+                request.pointee.rename.name_len = fromLength
+                request.pointee.rename.new_name = to
+                request.pointee.rename.new_name_len = toLength
+                request.pointee.rename.new_dir_fh = arena.copy(newDirectory.bytes)
+                request.pointee.rename.new_dir_fh_len = UInt32(newDirectory.bytes.count)
+            },
+            done: done
+        )
     }
 
     // MARK: Data
 
     /// Write `data` (the caller keeps it valid until `done`).
     func write(
-        _ handle: S3Handle, openHandle: UInt64, offset: UInt64, data: UnsafeRawBufferPointer,
+        _ handle: S3Handle,
+        openHandle: UInt64,
+        offset: UInt64,
+        data: UnsafeRawBufferPointer,
         done: @escaping (S3VFSReply) -> Void
     ) {
-        run(CHIMERA_VFS_OP_WRITE, on: handle, hidden: true, fill: { request, arena in
-            let iov = arena.allocate(MemoryLayout<iovec>.stride).bindMemory(to: iovec.self, capacity: 1)
-            iov.initialize(to: iovec(iov_base: UnsafeMutableRawPointer(mutating: data.baseAddress), iov_len: data.count))
-            request.pointee.open_handle = openHandle
-            request.pointee.write.offset = offset
-            request.pointee.write.length = UInt32(data.count)
-            request.pointee.write.iovcnt = 1
-            request.pointee.write.iov = UnsafePointer(iov)
-            request.pointee.write.stable = UInt32(CHIMERA_VFS_UNSTABLE)
-            request.pointee.r_attrs.req_mask = 0
-        }, extract: { request, reply in reply.length = UInt64(request.pointee.write.r_length) }, done: done)
+        run(
+            CHIMERA_VFS_OP_WRITE,
+            on: handle,
+            hidden: true,
+            fill: { request, arena in
+                let iov = arena.allocate(MemoryLayout<iovec>.stride).bindMemory(to: iovec.self, capacity: 1)
+                iov.initialize(
+                    to: iovec(iov_base: UnsafeMutableRawPointer(mutating: data.baseAddress), iov_len: data.count)
+                )
+                request.pointee.open_handle = openHandle
+                request.pointee.write.offset = offset
+                request.pointee.write.length = UInt32(data.count)
+                request.pointee.write.iovcnt = 1
+                request.pointee.write.iov = UnsafePointer(iov)
+                request.pointee.write.stable = UInt32(CHIMERA_VFS_UNSTABLE)
+                request.pointee.r_attrs.req_mask = 0
+            },
+            extract: { request, reply in reply.length = UInt64(request.pointee.write.r_length) },
+            done: done
+        )
     }
 
     /// Read into `buffer` (the caller keeps it valid until `done`).
     func read(
-        _ handle: S3Handle, openHandle: UInt64, offset: UInt64, into buffer: UnsafeMutableRawBufferPointer,
+        _ handle: S3Handle,
+        openHandle: UInt64,
+        offset: UInt64,
+        into buffer: UnsafeMutableRawBufferPointer,
         done: @escaping (S3VFSReply) -> Void
     ) {
-        run(CHIMERA_VFS_OP_READ, on: handle, hidden: true, fill: { request, arena in
-            let iov = arena.allocate(MemoryLayout<iovec>.stride).bindMemory(to: iovec.self, capacity: 1)
-            iov.initialize(to: iovec(iov_base: buffer.baseAddress, iov_len: buffer.count))
-            request.pointee.open_handle = openHandle
-            request.pointee.read.offset = offset
-            request.pointee.read.length = UInt32(buffer.count)
-            request.pointee.read.iovcnt = 1
-            request.pointee.read.iov = UnsafePointer(iov)
-            request.pointee.r_attrs.req_mask = 0
-        }, extract: { request, reply in
-            reply.length = UInt64(request.pointee.read.r_length)
-            reply.eof = request.pointee.read.r_eof != 0
-        }, done: done)
+        run(
+            CHIMERA_VFS_OP_READ,
+            on: handle,
+            hidden: true,
+            fill: { request, arena in
+                let iov = arena.allocate(MemoryLayout<iovec>.stride).bindMemory(to: iovec.self, capacity: 1)
+                iov.initialize(to: iovec(iov_base: buffer.baseAddress, iov_len: buffer.count))
+                request.pointee.open_handle = openHandle
+                request.pointee.read.offset = offset
+                request.pointee.read.length = UInt32(buffer.count)
+                request.pointee.read.iovcnt = 1
+                request.pointee.read.iov = UnsafePointer(iov)
+                request.pointee.r_attrs.req_mask = 0
+            },
+            extract: { request, reply in
+                reply.length = UInt64(request.pointee.read.r_length)
+                reply.eof = request.pointee.read.r_eof != 0
+            },
+            done: done
+        )
     }
 
     /// Copy inside a module (COPY_RANGE); NOTSUP or XDEV when it cannot.
     func copyRange(
-        from source: S3Handle, offset: UInt64, length: UInt64, to destination: S3Handle, openHandle: UInt64,
-        at destinationOffset: UInt64, done: @escaping (S3VFSReply) -> Void
+        from source: S3Handle,
+        offset: UInt64,
+        length: UInt64,
+        to destination: S3Handle,
+        openHandle: UInt64,
+        at destinationOffset: UInt64,
+        done: @escaping (S3VFSReply) -> Void
     ) {
-        run(CHIMERA_VFS_OP_COPY_RANGE, on: source, hidden: true, fill: { request, arena in
-            request.pointee.copy.dst_fh = arena.copy(destination.bytes)
-            request.pointee.copy.dst_fh_len = UInt32(destination.bytes.count)
-            request.pointee.copy.dst_open_handle = openHandle
-            request.pointee.copy.src_offset = offset
-            request.pointee.copy.dst_offset = destinationOffset
-            request.pointee.copy.length = length
-            request.pointee.r_attrs.req_mask = 0
-        }, extract: { request, reply in reply.length = request.pointee.copy.r_length }, done: done)
+        run(
+            CHIMERA_VFS_OP_COPY_RANGE,
+            on: source,
+            hidden: true,
+            fill: { request, arena in
+                request.pointee.copy.dst_fh = arena.copy(destination.bytes)
+                request.pointee.copy.dst_fh_len = UInt32(destination.bytes.count)
+                request.pointee.copy.dst_open_handle = openHandle
+                request.pointee.copy.src_offset = offset
+                request.pointee.copy.dst_offset = destinationOffset
+                request.pointee.copy.length = length
+                request.pointee.r_attrs.req_mask = 0
+            },
+            extract: { request, reply in reply.length = request.pointee.copy.r_length },
+            done: done
+        )
     }
 
     // MARK: Extended attributes
@@ -216,28 +297,41 @@ struct S3VFSClient {
     /// The value of xattr `name` (up to `capacity` bytes).
     func getxattr(_ handle: S3Handle, name: String, capacity: Int = 8192, done: @escaping (S3VFSReply) -> Void) {
         var buffer: UnsafeMutableRawPointer?
-        run(CHIMERA_VFS_OP_GETXATTR, on: handle, hidden: true, fill: { request, arena in
-            let (pointer, _) = arena.chars(name)
-            buffer = arena.allocate(capacity)
-            request.pointee.xattr.name = pointer
-            request.pointee.xattr.value = buffer
-            request.pointee.xattr.value_len = UInt32(capacity)
-            request.pointee.r_attrs.req_mask = 0
-        }, extract: { request, reply in
-            let length = Int(min(request.pointee.xattr.r_length, UInt32(capacity)))
-            reply.length = UInt64(length)
-            if reply.ok, let buffer { reply.data = Array(UnsafeRawBufferPointer(start: buffer, count: length)) }
-        }, done: done)
+        run(
+            CHIMERA_VFS_OP_GETXATTR,
+            on: handle,
+            hidden: true,
+            fill: { request, arena in
+                let (pointer, _) = arena.chars(name)
+                buffer = arena.allocate(capacity)
+                request.pointee.xattr.name = pointer
+                request.pointee.xattr.value = buffer
+                request.pointee.xattr.value_len = UInt32(capacity)
+                request.pointee.r_attrs.req_mask = 0
+            },
+            extract: { request, reply in
+                let length = Int(min(request.pointee.xattr.r_length, UInt32(capacity)))
+                reply.length = UInt64(length)
+                if reply.ok, let buffer { reply.data = Array(UnsafeRawBufferPointer(start: buffer, count: length)) }
+            },
+            done: done
+        )
     }
 
     func setxattr(_ handle: S3Handle, name: String, value: [UInt8], done: @escaping (S3VFSReply) -> Void) {
-        run(CHIMERA_VFS_OP_SETXATTR, on: handle, hidden: true, fill: { request, arena in
-            let (pointer, _) = arena.chars(name)
-            request.pointee.xattr.name = pointer
-            request.pointee.xattr.value = UnsafeMutableRawPointer(mutating: arena.copy(value))
-            request.pointee.xattr.value_len = UInt32(value.count)
-            request.pointee.r_attrs.req_mask = 0
-        }, done: done)
+        run(
+            CHIMERA_VFS_OP_SETXATTR,
+            on: handle,
+            hidden: true,
+            fill: { request, arena in
+                let (pointer, _) = arena.chars(name)
+                request.pointee.xattr.name = pointer
+                request.pointee.xattr.value = UnsafeMutableRawPointer(mutating: arena.copy(value))
+                request.pointee.xattr.value_len = UInt32(value.count)
+                request.pointee.r_attrs.req_mask = 0
+            },
+            done: done
+        )
     }
 
     // MARK: Directories
@@ -246,53 +340,37 @@ struct S3VFSClient {
     /// attributes. `done` gets the entries, the next cookie and verifier, and
     /// whether the directory ended.
     func readdir(
-        _ directory: S3Handle, cookie: UInt64, verifier: UInt64, limit: Int, hidden: Bool = false,
+        _ directory: S3Handle,
+        cookie: UInt64,
+        verifier: UInt64,
+        limit: Int,
+        hidden: Bool = false,
         done: @escaping (S3VFSReply, S3ReaddirBatch) -> Void
     ) {
         let batch = S3ReaddirBatch(limit: limit)
-        run(CHIMERA_VFS_OP_READDIR, on: directory, hidden: hidden, fill: { request, _ in
-            request.pointee.readdir.cookie = cookie
-            withUnsafeMutableBytes(of: &request.pointee.readdir.verifier) { $0.storeBytes(of: verifier, as: UInt64.self) }
-            request.pointee.readdir.flags = UInt32(CHIMERA_VFS_READDIR_ATTRS | CHIMERA_VFS_READDIR_HANDLES)
-            request.pointee.readdir.emit = s3ReaddirEmit
-            request.pointee.readdir.emit_arg = Unmanaged.passUnretained(batch).toOpaque()
-            request.pointee.r_dir_post_attrs.req_mask = Self.statMask
-            request.pointee.r_attrs.req_mask = 0
-        }, extract: { request, reply in
-            reply.eof = request.pointee.readdir.r_eof != 0
-            batch.verifier = withUnsafeBytes(of: request.pointee.readdir.r_verifier) { $0.loadUnaligned(as: UInt64.self) }
-            batch.directoryAttrs = request.pointee.r_dir_post_attrs
-        }, done: { reply in done(reply, batch) })
+        run(
+            CHIMERA_VFS_OP_READDIR,
+            on: directory,
+            hidden: hidden,
+            fill: { request, _ in
+                request.pointee.readdir.cookie = cookie
+                withUnsafeMutableBytes(of: &request.pointee.readdir.verifier) {
+                    $0.storeBytes(of: verifier, as: UInt64.self)
+                }
+                request.pointee.readdir.flags = UInt32(CHIMERA_VFS_READDIR_ATTRS | CHIMERA_VFS_READDIR_HANDLES)
+                request.pointee.readdir.emit = s3ReaddirEmit
+                request.pointee.readdir.emit_arg = Unmanaged.passUnretained(batch).toOpaque()
+                request.pointee.r_dir_post_attrs.req_mask = Self.statMask
+                request.pointee.r_attrs.req_mask = 0
+            },
+            extract: { request, reply in
+                reply.eof = request.pointee.readdir.r_eof != 0
+                batch.verifier = withUnsafeBytes(of: request.pointee.readdir.r_verifier) {
+                    $0.loadUnaligned(as: UInt64.self)
+                }
+                batch.directoryAttrs = request.pointee.r_dir_post_attrs
+            },
+            done: { reply in done(reply, batch) }
+        )
     }
-}
-
-/// Entries one READDIR emitted. Filled on the module's thread while the
-/// loop waits for the completion, read on the loop afterwards.
-final class S3ReaddirBatch {
-    let limit: Int
-    var entries: [S3DirectoryEntry] = []
-    var verifier: UInt64 = 0
-    var directoryAttrs = chimera_attrs()
-    /// Resume after the last accepted entry.
-    var lastCookie: UInt64 = 0
-
-    init(limit: Int) {
-        self.limit = limit
-        entries.reserveCapacity(min(limit, 1024))
-    }
-}
-
-let s3ReaddirEmit: chimera_vfs_readdir_emit_fn = { request, name, nameLength, cookie, handle, handleLength, attrs in
-    guard let request, let arg = request.pointee.readdir.emit_arg else { return 1 }
-    let batch = Unmanaged<S3ReaddirBatch>.fromOpaque(arg).takeUnretainedValue()
-    guard batch.entries.count < batch.limit else { return 1 }
-    batch.lastCookie = cookie
-    // A name that is not UTF-8 (written over another protocol) cannot be a key.
-    let nameBytes = UnsafeRawBufferPointer(start: name, count: Int(nameLength))
-    guard let text = String(validating: nameBytes, as: UTF8.self) else { return 0 }
-    let handleBytes = UnsafeRawBufferPointer(start: handle, count: Int(min(handleLength, UInt32(CHIMERA_FH_MAX))))
-    batch.entries.append(
-        S3DirectoryEntry(
-            name: text, handle: S3Handle(Array(handleBytes)), attrs: attrs?.pointee ?? chimera_attrs(), cookie: cookie))
-    return 0
 }
