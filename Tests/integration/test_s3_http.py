@@ -378,3 +378,12 @@ def test_a_key_with_nul_is_refused(server):
     status, _, body = read_response(sock)
     assert status == 400 and b"<Code>" in body
     sock.close()
+
+
+def test_clock_skew_is_refused(server):
+    sock = connect(server)
+    skewed = datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(hours=1)
+    sock.sendall(Signed("GET", "/memfs", {"host": "x"}, EMPTY_SHA256, query=[("list-type", "2")], when=skewed).head)
+    status, _, body = read_response(sock)
+    assert status == 403 and b"<Code>RequestTimeTooSkewed</Code>" in body
+    sock.close()
