@@ -42,8 +42,10 @@ final class HostConnection: @unchecked Sendable {
     }
 
     /// send(): the buffers as one framed message (RPC, length prefix) or as
-    /// response body bytes (HTTP).
-    func send(_ buffers: [ByteBuffer], done: (@Sendable (Int32) -> Void)?) -> Int32 {
+    /// response body bytes (HTTP). Taken `inout` so this holds the only
+    /// reference to each: writing the record mark into the first buffer's
+    /// headroom must not copy the reply.
+    func send(_ buffers: inout [ByteBuffer], done: (@Sendable (Int32) -> Void)?) -> Int32 {
         guard !closed, channel.isActive else {
             done?(-1)
             return -1
@@ -59,9 +61,11 @@ final class HostConnection: @unchecked Sendable {
         switch framing {
         case CHIMERA_FRAMING_RPC_RECORD, CHIMERA_FRAMING_LENGTH_PREFIX:
             let word = framing == CHIMERA_FRAMING_RPC_RECORD ? UInt32(0x8000_0000) | UInt32(total) : UInt32(total)
-            var buffers = buffers
-            if var first = buffers.first, first.readerIndex >= 4 {
-                // In the headroom every host buffer has: one write, no copy.
+            if !buffers.isEmpty && buffers[0].readerIndex >= 4 {
+                // In the headroom every host buffer has: one write, no copy
+                // (the array slot is emptied first so `first` is unique).
+                var first = buffers[0]
+                buffers[0] = ByteBuffer()
                 first.moveReaderIndex(to: first.readerIndex - 4)
                 first.setInteger(word, at: first.readerIndex)
                 buffers[0] = first

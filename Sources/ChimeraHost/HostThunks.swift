@@ -145,7 +145,7 @@ enum HostThunks {
                 completion?(-1)
                 return -1
             }
-            return HostConnection.from(connection).send(bytes, done: completion)
+            return HostConnection.from(connection).send(&bytes, done: completion)
         }
         host.http_respond = { connection, response in
             guard let connection, let response else { return -1 }

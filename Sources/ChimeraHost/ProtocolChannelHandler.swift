@@ -1,5 +1,6 @@
 import Synchronization
 import CChimera
+import Glibc
 import Logging
 import NIOCore
 import NIOHTTP1
@@ -51,9 +52,7 @@ final class ProtocolChannelHandler: ChannelInboundHandler {
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        instance.context.logger.info(
-            "closing connection",
-            metadata: ["error": "\(error)", "protocol": "\(instance.name)"])
+        ConnectionErrors.log(error, instance: instance)
         context.close(promise: nil)
     }
 }
@@ -122,8 +121,7 @@ final class HTTPProtocolHandler: ChannelInboundHandler {
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        instance.context.logger.info(
-            "closing connection", metadata: ["error": "\(error)", "protocol": "\(instance.name)"])
+        ConnectionErrors.log(error, instance: instance)
         context.close(promise: nil)
     }
 }
@@ -168,4 +166,21 @@ enum ConnectionOpener {
 enum ConnectionIDs {
     private static let counter = AtomicCounterBox()
     static func next() -> UInt64 { counter.next() }
+}
+
+/// How a connection's end is logged: a peer that simply went away is
+/// routine (debug); anything else — a protocol violation such as an
+/// oversized record — is worth an info line.
+enum ConnectionErrors {
+    static func log(_ error: any Error, instance: ProtocolInstance) {
+        let routine: Bool
+        if let io = error as? IOError {
+            routine = io.errnoCode == ECONNRESET || io.errnoCode == EPIPE
+        } else {
+            routine = error is ChannelError
+        }
+        instance.context.logger.log(
+            level: routine ? .debug : .info, "closing connection",
+            metadata: ["error": "\(error)", "protocol": "\(instance.name)"])
+    }
 }

@@ -67,7 +67,8 @@ extension PosixFileSystem {
         let name = try PosixName(args.name, args.name_len)
         let flags = args.flags
         let create = flags & UInt32(CHIMERA_VFS_OPEN_CREATE) != 0
-        let exclusive = flags & UInt32(CHIMERA_VFS_OPEN_EXCLUSIVE) != 0
+        // OPEN_VERIFIER implies EXCLUSIVE (chimera_vfs.h).
+        let exclusive = flags & UInt32(CHIMERA_VFS_OPEN_EXCLUSIVE | CHIMERA_VFS_OPEN_VERIFIER) != 0
         let verifier = flags & UInt32(CHIMERA_VFS_OPEN_VERIFIER) != 0 ? Verifier(args.verifier) : nil
         let wantsHandle = Self.wantsOpenHandle(flags)
 
@@ -91,6 +92,9 @@ extension PosixFileSystem {
                 var openFlags = flags
                 if retried { openFlags &= ~UInt32(CHIMERA_VFS_OPEN_TRUNCATE) }
                 if wantsHandle || openFlags & UInt32(CHIMERA_VFS_OPEN_TRUNCATE) != 0 {
+                    // Truncating without asking for a handle (OPEN_NONE)
+                    // still needs a writable open to truncate through.
+                    if !wantsHandle { openFlags |= UInt32(CHIMERA_VFS_OPEN_WRITE) }
                     let fd = try openForIO(object, openFlags)
                     if wantsHandle {
                         request.raw.pointee.open_at.r_open_handle = openFiles.register(fd)
