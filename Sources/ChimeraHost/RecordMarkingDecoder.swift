@@ -68,18 +68,22 @@ public struct RecordMarkingDecoder: ByteToMessageDecoder {
 
 /// A 4-byte big-endian length, then the message (SMB2 direct TCP uses the
 /// top byte as zero and 24 bits of length; the limit keeps us within it).
-struct LengthPrefixDecoder: ByteToMessageDecoder {
-    typealias InboundOut = ByteBuffer
+public struct LengthPrefixDecoder: ByteToMessageDecoder {
+    public typealias InboundOut = ByteBuffer
 
     let maxMessage: Int
 
-    struct MessageTooLong: Error, CustomStringConvertible {
-        let claimed: Int
-        let limit: Int
-        var description: String { "message of \(claimed) bytes exceeds the limit of \(limit)" }
+    public init(maxMessage: Int) {
+        self.maxMessage = maxMessage
     }
 
-    mutating func decode(context: ChannelHandlerContext, buffer: inout ByteBuffer) throws -> DecodingState {
+    public struct MessageTooLong: Error, CustomStringConvertible {
+        public let claimed: Int
+        public let limit: Int
+        public var description: String { "message of \(claimed) bytes exceeds the limit of \(limit)" }
+    }
+
+    public mutating func decode(context: ChannelHandlerContext, buffer: inout ByteBuffer) throws -> DecodingState {
         guard let length = buffer.getInteger(at: buffer.readerIndex, as: UInt32.self) else { return .needMoreData }
         guard Int(length) <= maxMessage else { throw MessageTooLong(claimed: Int(length), limit: maxMessage) }
         guard buffer.readableBytes >= 4 + Int(length) else { return .needMoreData }
@@ -88,7 +92,7 @@ struct LengthPrefixDecoder: ByteToMessageDecoder {
         return .continue
     }
 
-    mutating func decodeLast(context: ChannelHandlerContext, buffer: inout ByteBuffer, seenEOF: Bool) throws
+    public mutating func decodeLast(context: ChannelHandlerContext, buffer: inout ByteBuffer, seenEOF: Bool) throws
         -> DecodingState
     {
         while try decode(context: context, buffer: &buffer) == .continue {}

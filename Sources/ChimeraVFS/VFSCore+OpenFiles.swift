@@ -117,7 +117,12 @@ extension VFSCore {
             metrics.stuck.increment()
             let mountIndex = Int(request.scratch[Scratch.mount]) - 1
             let module = mountIndex >= 0 ? mounts[mountIndex].module.name : "-"
-            let handle = request.handleBytes.map { String($0, radix: 16).leftPadded(2) }.joined()
+            // The wire handle, as clients and the other logs show it.
+            var handleBytes = request.handleBytes
+            if request.flags.contains(.strippedHandle), let fh = request.pointee.fh {
+                handleBytes = UnsafeRawBufferPointer(start: fh - MountID.length, count: handleBytes.count + MountID.length)
+            }
+            let handle = handleBytes.map { String($0, radix: 16).leftPadded(2) }.joined()
             logger.warning(
                 "VFS request not completed",
                 metadata: [

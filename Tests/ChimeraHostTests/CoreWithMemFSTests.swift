@@ -52,7 +52,8 @@ struct CoreWithMemFSTests {
     /// until it completes.
     func call(
         _ core: VFSCore, _ op: Int32, _ handle: [UInt8], name: String? = nil, bytes: [UInt8] = [],
-        _ fill: @escaping @Sendable (UnsafeMutablePointer<chimera_vfs_request>, UnsafeMutableRawPointer) -> Void = { _, _ in }
+        _ fill: @escaping @Sendable (UnsafeMutablePointer<chimera_vfs_request>, UnsafeMutableRawPointer) -> Void = { _, _ in },
+        peek: @escaping @Sendable (UnsafeMutablePointer<chimera_vfs_request>) -> Void = { _ in }
     ) async -> Reply {
         let storage = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 16 + 1024, alignment: 8)
         defer { storage.deallocate() }
@@ -91,7 +92,8 @@ struct CoreWithMemFSTests {
             }
             fill(request, p + 1024)
         } finish: { request in
-            Reply(
+            peek(request)
+            return Reply(
                 status: VFSStatus(rawValue: request.pointee.status),
                 handle: withUnsafeBytes(of: request.pointee.r_fh) { Array($0.prefix(Int(request.pointee.r_fh_len))) },
                 attributes: request.pointee.r_attrs,

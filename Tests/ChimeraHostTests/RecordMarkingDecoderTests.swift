@@ -83,3 +83,40 @@ struct RecordMarkingDecoderTests {
         #expect(state.isClean)
     }
 }
+
+@Suite("Length-prefixed framing")
+struct LengthPrefixDecoderTests {
+    func channel(max: Int = 1 << 16) throws -> EmbeddedChannel {
+        let channel = EmbeddedChannel()
+        try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(LengthPrefixDecoder(maxMessage: max)))
+        return channel
+    }
+
+    func message(_ payload: [UInt8]) -> [UInt8] {
+        withUnsafeBytes(of: UInt32(payload.count).bigEndian, Array.init) + payload
+    }
+
+    @Test("messages split anywhere and packed together arrive one by one")
+    func framing() throws {
+        let channel = try channel()
+        let bytes = message([1, 2, 3]) + message([]) + message(Array(repeating: 7, count: 300))
+        for chunk in stride(from: 0, to: bytes.count, by: 5) {
+            try channel.writeInbound(ByteBuffer(bytes: bytes[chunk..<min(chunk + 5, bytes.count)]))
+        }
+        var got: [[UInt8]] = []
+        while var buffer = try channel.readInbound(as: ByteBuffer.self) {
+            got.append(buffer.readBytes(length: buffer.readableBytes) ?? [])
+        }
+        #expect(got == [[1, 2, 3], [], Array(repeating: 7, count: 300)])
+        _ = try channel.finish()
+    }
+
+    @Test("a length over the limit fails before anything is buffered")
+    func tooLong() throws {
+        let channel = try channel(max: 1024)
+        #expect(throws: LengthPrefixDecoder.MessageTooLong.self) {
+            try channel.writeInbound(ByteBuffer(bytes: [0, 0, 4, 1, 9]))
+        }
+        _ = try? channel.finish()
+    }
+}
