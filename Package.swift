@@ -46,6 +46,12 @@ let package = Package(
         .library(name: "chimera_vfs_swifttest", type: .dynamic, targets: ["SwiftTestPlugin"]),
         // The XDR code generator.
         .executable(name: "xdrgen", targets: ["xdrgen"]),
+        // Libraries the micro-benchmarks (Benchmarks/micro) build against.
+        .library(name: "XDR", targets: ["XDR"]),
+        .library(name: "ONCRPC", targets: ["ONCRPC"]),
+        .library(name: "NFS3", targets: ["NFS3"]),
+        .library(name: "S3", targets: ["S3"]),
+        .library(name: "ChimeraVFS", targets: ["ChimeraVFS"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),

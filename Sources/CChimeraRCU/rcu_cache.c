@@ -3,6 +3,7 @@
  */
 #define _GNU_SOURCE
 #include <features.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <stdatomic.h>
@@ -12,22 +13,38 @@
 
 #include "chimera_rcu.h"
 
+/*
+ * An entry is referenced by the table (until removed or replaced) and by
+ * the eviction ring (until popped); it is freed after an RCU grace period
+ * once both let go.
+ */
 struct chimera_rcu_entry {
     struct cds_lfht_node node;
     struct rcu_head      rcu;
     uint64_t             hash;
     uint32_t             key_len;
-    uint32_t             reserved;
+    _Atomic uint32_t     refs;
     /* key bytes, padded to 8, then value bytes */
     unsigned char        bytes[];
 };
 
+/*
+ * Eviction is first in, first out: every inserted entry also goes into a
+ * ring (writers only; readers never see it). When the ring is full, the
+ * oldest entry leaves it and, if the table still holds it, the table too.
+ * So the table never holds more than max_entries, and an insert does a
+ * bounded amount of work however the table's history went.
+ */
 struct chimera_rcu_cache {
     struct cds_lfht  *table;
     uint64_t          max_entries;
     uint32_t          value_size;
     _Atomic uint64_t  count;
     _Atomic uint64_t  evictions;
+    pthread_mutex_t   ring_lock;
+    struct chimera_rcu_entry **ring;
+    uint64_t          ring_head;    /* oldest */
+    uint64_t          ring_length;
 };
 
 struct chimera_rcu_match {
@@ -57,6 +74,14 @@ static void entry_free(struct rcu_head *head)
     free(caa_container_of(head, struct chimera_rcu_entry, rcu));
 }
 
+/* Drop one reference; the last one frees the entry after a grace period. */
+static void entry_release(struct chimera_rcu_entry *e)
+{
+    if (atomic_fetch_sub_explicit(&e->refs, 1, memory_order_acq_rel) == 1) {
+        urcu_bp_call_rcu(&e->rcu, entry_free);
+    }
+}
+
 struct chimera_rcu_cache *chimera_rcu_cache_create(uint64_t max_entries, uint32_t value_size)
 {
     struct chimera_rcu_cache *cache = calloc(1, sizeof(*cache));
@@ -70,6 +95,13 @@ struct chimera_rcu_cache *chimera_rcu_cache_create(uint64_t max_entries, uint32_
     }
     cache->max_entries = max_entries ? max_entries : 1;
     cache->value_size = value_size;
+    cache->ring = calloc(cache->max_entries, sizeof(*cache->ring));
+    if (!cache->ring) {
+        cds_lfht_destroy(cache->table, NULL);
+        free(cache);
+        return NULL;
+    }
+    pthread_mutex_init(&cache->ring_lock, NULL);
     return cache;
 }
 
@@ -81,13 +113,17 @@ void chimera_rcu_cache_destroy(struct chimera_rcu_cache *cache)
     urcu_bp_read_lock();
     cds_lfht_for_each(cache->table, &iter, node) {
         if (cds_lfht_del(cache->table, node) == 0) {
-            struct chimera_rcu_entry *e = caa_container_of(node, struct chimera_rcu_entry, node);
-            urcu_bp_call_rcu(&e->rcu, entry_free);
+            entry_release(caa_container_of(node, struct chimera_rcu_entry, node));
         }
     }
     urcu_bp_read_unlock();
+    for (uint64_t i = 0; i < cache->ring_length; i++) {
+        entry_release(cache->ring[(cache->ring_head + i) % cache->max_entries]);
+    }
     urcu_bp_barrier();
     cds_lfht_destroy(cache->table, NULL);
+    pthread_mutex_destroy(&cache->ring_lock);
+    free(cache->ring);
     free(cache);
 }
 
@@ -109,25 +145,6 @@ int chimera_rcu_cache_get(struct chimera_rcu_cache *cache, uint64_t hash, const 
     return hit;
 }
 
-/* Remove a few entries so an insert stays under the bound. Called inside a
- * read-side section. */
-static void evict_some(struct chimera_rcu_cache *cache)
-{
-    struct cds_lfht_iter iter;
-    unsigned removed = 0;
-    cds_lfht_first(cache->table, &iter);
-    for (struct cds_lfht_node *node = cds_lfht_iter_get_node(&iter); node && removed < 8;
-         cds_lfht_next(cache->table, &iter), node = cds_lfht_iter_get_node(&iter)) {
-        if (cds_lfht_del(cache->table, node) == 0) {
-            struct chimera_rcu_entry *e = caa_container_of(node, struct chimera_rcu_entry, node);
-            urcu_bp_call_rcu(&e->rcu, entry_free);
-            atomic_fetch_sub_explicit(&cache->count, 1, memory_order_relaxed);
-            atomic_fetch_add_explicit(&cache->evictions, 1, memory_order_relaxed);
-            removed++;
-        }
-    }
-}
-
 int chimera_rcu_cache_put(struct chimera_rcu_cache *cache, uint64_t hash, const void *key, uint32_t key_len,
                           const void *value)
 {
@@ -136,19 +153,32 @@ int chimera_rcu_cache_put(struct chimera_rcu_cache *cache, uint64_t hash, const 
     cds_lfht_node_init(&e->node);
     e->hash = hash;
     e->key_len = key_len;
-    e->reserved = 0;
+    atomic_init(&e->refs, 2); /* the table's and the ring's */
     memcpy(e->bytes, key, key_len);
     memcpy(entry_value(e), value, cache->value_size);
 
     struct chimera_rcu_match m = { key, key_len };
     urcu_bp_read_lock();
-    if (atomic_load_explicit(&cache->count, memory_order_relaxed) >= cache->max_entries) {
-        evict_some(cache);
+    pthread_mutex_lock(&cache->ring_lock);
+    if (cache->ring_length == cache->max_entries) {
+        struct chimera_rcu_entry *oldest = cache->ring[cache->ring_head];
+        cache->ring_head = (cache->ring_head + 1) % cache->max_entries;
+        cache->ring_length--;
+        /* Still in the table (not replaced or removed since): evict it. */
+        if (cds_lfht_del(cache->table, &oldest->node) == 0) {
+            atomic_fetch_sub_explicit(&cache->count, 1, memory_order_relaxed);
+            atomic_fetch_add_explicit(&cache->evictions, 1, memory_order_relaxed);
+            entry_release(oldest);
+        }
+        entry_release(oldest);
     }
+    cache->ring[(cache->ring_head + cache->ring_length) % cache->max_entries] = e;
+    cache->ring_length++;
+    pthread_mutex_unlock(&cache->ring_lock);
+
     struct cds_lfht_node *old = cds_lfht_add_replace(cache->table, (unsigned long)hash, entry_matches, &m, &e->node);
     if (old) {
-        struct chimera_rcu_entry *o = caa_container_of(old, struct chimera_rcu_entry, node);
-        urcu_bp_call_rcu(&o->rcu, entry_free);
+        entry_release(caa_container_of(old, struct chimera_rcu_entry, node));
     } else {
         atomic_fetch_add_explicit(&cache->count, 1, memory_order_relaxed);
     }
@@ -165,8 +195,7 @@ int chimera_rcu_cache_remove(struct chimera_rcu_cache *cache, uint64_t hash, con
     cds_lfht_lookup(cache->table, (unsigned long)hash, entry_matches, &m, &iter);
     struct cds_lfht_node *node = cds_lfht_iter_get_node(&iter);
     if (node && cds_lfht_del(cache->table, node) == 0) {
-        struct chimera_rcu_entry *e = caa_container_of(node, struct chimera_rcu_entry, node);
-        urcu_bp_call_rcu(&e->rcu, entry_free);
+        entry_release(caa_container_of(node, struct chimera_rcu_entry, node));
         atomic_fetch_sub_explicit(&cache->count, 1, memory_order_relaxed);
         removed = 1;
     }
