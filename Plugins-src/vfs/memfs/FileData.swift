@@ -127,7 +127,9 @@ extension InodeState {
         while remaining > 0 {
             let inPage = Int(position & PageMap.mask)
             let n = Swift.min(remaining, PageMap.size - inPage)
-            let page = pages.pageForWrite(position >> PageMap.shift, allocated: &allocated)
+            // A page this write fills entirely need not be zeroed first.
+            let page = pages.pageForWrite(
+                position >> PageMap.shift, allocated: &allocated, whole: inPage == 0 && n == PageMap.size)
             cursor.load(into: page + inPage, count: n)
             position += UInt64(n)
             remaining -= n

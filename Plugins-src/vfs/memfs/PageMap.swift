@@ -49,15 +49,16 @@ struct PageMap: @unchecked Sendable {
         return chunk[Int(index & Self.chunkMask)]
     }
 
-    /// The page at `index`, allocated (zeroed) when absent; `allocated` is
-    /// set when it was.
+    /// The page at `index`, allocated when absent (zeroed, unless the
+    /// caller is about to overwrite all of it: `whole`); `allocated` is set
+    /// when it was.
     @inline(__always)
-    mutating func pageForWrite(_ index: UInt64, allocated: inout Bool) -> UnsafeMutableRawPointer {
+    mutating func pageForWrite(_ index: UInt64, allocated: inout Bool, whole: Bool = false) -> UnsafeMutableRawPointer {
         let chunk = chunkForWrite(index >> Self.chunkShift)
         let slot = Int(index & Self.chunkMask)
         if let existing = chunk[slot] { return existing }
         let fresh = UnsafeMutableRawPointer.allocate(byteCount: Self.size, alignment: 16)
-        memset(fresh, 0, Self.size)
+        if !whole { memset(fresh, 0, Self.size) }
         chunk[slot] = fresh
         count += 1
         allocated = true
