@@ -90,19 +90,21 @@ public final class ChimeraServer: @unchecked Sendable {
             let instance = VFSModuleInstance(
                 name: entry.name, module: module, modulePrivate: modulePrivate,
                 threadCount: config.threads + config.delegationThreads,
-                cachePolicy: cachePolicy(entry, capabilities: module.pointee.capabilities))
+                cachePolicy: cachePolicy(
+                    entry, capabilities: module.pointee.capabilities, blockingOps: module.pointee.blocking_ops))
             context.module = instance
             modules[entry.name] = instance
         }
         return modules
     }
 
-    private func cachePolicy(_ entry: ServerConfig.ModuleEntry, capabilities: UInt64) -> CachePolicy {
-        var policy = CachePolicy.default(forCapabilities: capabilities)
+    private func cachePolicy(_ entry: ServerConfig.ModuleEntry, capabilities: UInt64, blockingOps: UInt64) -> CachePolicy {
+        var policy = CachePolicy.default(forCapabilities: capabilities, blockingOps: blockingOps)
         if let c = entry.cache {
             if let ms = c.attributeMilliseconds { policy.attributeTTL = UInt64(ms) * 1_000_000 }
             if let ms = c.nameMilliseconds { policy.nameTTL = UInt64(ms) * 1_000_000 }
             if let ms = c.negativeMilliseconds { policy.negativeTTL = UInt64(ms) * 1_000_000 }
+            if let on = c.readdirSnapshots { policy.snapshotDirectories = on }
         }
         return policy
     }

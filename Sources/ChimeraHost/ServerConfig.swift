@@ -18,6 +18,7 @@ public struct ServerConfig: Sendable {
         public var attributeMilliseconds: Int64?
         public var nameMilliseconds: Int64?
         public var negativeMilliseconds: Int64?
+        public var readdirSnapshots: Bool?
     }
 
     public struct ProtocolEntry: Sendable {
@@ -121,11 +122,12 @@ public struct ServerConfig: Sendable {
             let config = try object.object("config").map { JSONValue.object($0.values).text } ?? "{}"
             var cache: CacheOverrides?
             if let c = try object.object("cache") {
-                try c.rejectUnknownKeys(["attr_ttl_ms", "name_ttl_ms", "negative_ttl_ms"])
+                try c.rejectUnknownKeys(["attr_ttl_ms", "name_ttl_ms", "negative_ttl_ms", "readdir_snapshots"])
                 cache = CacheOverrides(
                     attributeMilliseconds: try c.integer("attr_ttl_ms", in: 0...86_400_000),
                     nameMilliseconds: try c.integer("name_ttl_ms", in: 0...86_400_000),
-                    negativeMilliseconds: try c.integer("negative_ttl_ms", in: 0...86_400_000))
+                    negativeMilliseconds: try c.integer("negative_ttl_ms", in: 0...86_400_000),
+                    readdirSnapshots: try c.bool("readdir_snapshots"))
             }
             modules.append(ModuleEntry(name: name, path: path, config: config, cache: cache))
         }

@@ -98,6 +98,12 @@ extension VFSCore {
                 }
                 if answerLookupFromCache(request, mount) { return }
             }
+        case CHIMERA_VFS_OP_READDIR:
+            if mount.module.cachePolicy.snapshotDirectories && !isSnapshotFill(request)
+                && answerReaddirFromSnapshot(request, mount)
+            {
+                return
+            }
         case CHIMERA_VFS_OP_LOOKUP_PARENT:
             if mount.isRoot(stripped(request.handleBytes)) {
                 answerNamespaceRoot(request)

@@ -23,6 +23,7 @@ public final class VFSCore: @unchecked Sendable {
     let attributes: AttributeCache
     let names: NameCache
     let openFiles: OpenFileCache
+    let snapshots: DirectorySnapshotCache
     let locks = LockTable()
     let metrics: VFSMetrics
 
@@ -40,6 +41,10 @@ public final class VFSCore: @unchecked Sendable {
         public var cacheEntries: UInt64 = 262_144
         /// Open module handles kept for stateless (NFSv3) I/O.
         public var openFiles: Int = 4096
+        /// Directory entries held in READDIR snapshots, in all; one
+        /// directory at most `snapshotEntriesPerDirectory`.
+        public var snapshotEntries: Int = 262_144
+        public var snapshotEntriesPerDirectory: Int = 100_000
         /// An unused cached open handle is closed after this long.
         public var openFileIdleNanoseconds: UInt64 = 10_000_000_000
         /// A request a module has not completed after this long is logged.
@@ -75,6 +80,9 @@ public final class VFSCore: @unchecked Sendable {
             maxEntries: configuration.cacheEntries, versions: versions, stats: metrics.attributeCache)
         self.names = NameCache(maxEntries: configuration.cacheEntries, versions: versions, stats: metrics.nameCache)
         self.openFiles = OpenFileCache(capacity: configuration.openFiles)
+        self.snapshots = DirectorySnapshotCache(
+            maxEntries: configuration.snapshotEntries,
+            maxEntriesPerDirectory: configuration.snapshotEntriesPerDirectory)
         let threads = Int(executor.loopCount + executor.delegationCount)
         self.pools = (0..<max(threads, 1)).map { _ in RequestPool() }
         self.inFlight = (0..<max(threads, 1)).map { _ in InFlightList() }

@@ -9,6 +9,8 @@ final class VFSMetrics: @unchecked Sendable {
     private let ops: [Counter]
     private let errors: [Counter]
     let stuck = Counter(label: "chimera_vfs_requests_stuck_total")
+    let snapshotHits = Counter(label: "chimera_vfs_readdir_snapshot_hits_total")
+    let snapshotAnswers = AtomicCounter()
 
     init() {
         var ops: [Counter] = []
@@ -60,6 +62,9 @@ extension VFSCore {
         public var nameMisses: UInt64
         public var nameEntries: UInt64
         public var openFiles: Int
+        /// Directory snapshots held, and READDIRs answered from them.
+        public var directorySnapshots: Int
+        public var snapshotAnswers: UInt64
     }
 
     public var cacheReport: CacheReport {
@@ -70,6 +75,8 @@ extension VFSCore {
             nameHits: metrics.nameCache.hits.load(),
             nameMisses: metrics.nameCache.misses.load(),
             nameEntries: names.count,
-            openFiles: openFiles.count)
+            openFiles: openFiles.count,
+            directorySnapshots: snapshots.count,
+            snapshotAnswers: metrics.snapshotAnswers.load())
     }
 }

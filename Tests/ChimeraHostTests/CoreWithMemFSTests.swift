@@ -190,3 +190,124 @@ struct SendablePointer: @unchecked Sendable {
     let pointer: UnsafeMutableRawPointer
     init(_ pointer: UnsafeMutableRawPointer) { self.pointer = pointer }
 }
+
+/// READDIR answered from whole-directory snapshots, through the host with
+/// memfs told to use them.
+@Suite("Directory snapshots", .serialized)
+struct DirectorySnapshotTests {
+    typealias Reply = CoreWithMemFSTests.Reply
+
+    struct Listing: Sendable {
+        var names: [String] = []
+        var sizes: [String: UInt64] = [:]
+    }
+
+    /// The whole listing of `directory`, page by page (small pages, so
+    /// cookies and resumption are exercised).
+    func list(_ core: VFSCore, _ directory: [UInt8]) async -> Listing? {
+        let t = CoreWithMemFSTests()
+        var listing = Listing()
+        var cookie: UInt64 = 0
+        var verifier: UInt64 = 0
+        for _ in 0..<1000 {
+            let collected = Collected()
+            let start = cookie
+            let startVerifier = verifier
+            let reply = await t.call(core, CHIMERA_VFS_OP_READDIR, directory) { request, _ in
+                request.pointee.readdir.cookie = start
+                withUnsafeMutableBytes(of: &request.pointee.readdir.verifier) { $0.storeBytes(of: startVerifier, as: UInt64.self) }
+                request.pointee.readdir.flags = CHIMERA_VFS_READDIR_ATTRS | CHIMERA_VFS_READDIR_HANDLES
+                request.pointee.readdir.emit = Collected.emit
+                request.pointee.readdir.emit_arg = Unmanaged.passUnretained(collected).toOpaque()
+            } peek: { request in
+                collected.eof = request.pointee.readdir.r_eof != 0
+                collected.verifier = withUnsafeBytes(of: request.pointee.readdir.r_verifier) { $0.loadUnaligned(as: UInt64.self) }
+            }
+            guard reply.status == .ok else { return nil }
+            for (name, size, next) in collected.entries {
+                listing.names.append(name)
+                listing.sizes[name] = size
+                cookie = next
+            }
+            verifier = collected.verifier
+            if collected.eof { return listing }
+        }
+        return nil
+    }
+
+    @Test("a listing is served from a snapshot and stays true as files change and come")
+    func snapshots() async throws {
+        let text = """
+            {"server": {"threads": 2, "delegation_threads": 1,
+                        "vfs": {"memfs": {"cache": {"readdir_snapshots": true}}}},
+             "mounts": {"a": {"module": "memfs"}}}
+            """
+        let config = try ServerConfig.parse(
+            text: text, file: "test", defaultPluginDirectory: CoreWithMemFSTests.pluginDirectory)
+        let server = ChimeraServer(config: config, logger: Logger(label: "test"))
+        try await server.load()
+        defer { Task { await server.stop(drainTimeout: .zero) } }
+        let core = try #require(server.core)
+        let t = CoreWithMemFSTests()
+        let root = await t.call(core, CHIMERA_VFS_OP_LOOKUP_PATH, [], name: "/a")
+        var handles: [String: [UInt8]] = [:]
+        for i in 0..<50 {
+            let made = await t.call(core, CHIMERA_VFS_OP_OPEN_AT, root.handle, name: "f\(i)") { request, _ in
+                request.pointee.open_at.flags = CHIMERA_VFS_OPEN_CREATE | CHIMERA_VFS_OPEN_NONE
+            }
+            #expect(made.status == .ok)
+            handles["f\(i)"] = made.handle
+        }
+        let first = try #require(await list(core, root.handle))
+        #expect(Set(first.names) == Set((0..<50).map { "f\($0)" }))
+        // The fill runs in the background; wait (bounded) until published.
+        for _ in 0..<200 where core.cacheReport.directorySnapshots == 0 {
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        #expect(core.cacheReport.directorySnapshots == 1)
+        let answered = core.cacheReport.snapshotAnswers
+        let second = try #require(await list(core, root.handle))
+        #expect(second.names == first.names)
+        #expect(core.cacheReport.snapshotAnswers > answered)
+
+        // A write changes one file's size: the next listing says so.
+        let payload = [UInt8](repeating: 1, count: 777)
+        let wrote = await t.call(core, CHIMERA_VFS_OP_WRITE, handles["f7"]!, bytes: payload) { request, data in
+            let iov = UnsafeMutablePointer<iovec>.allocate(capacity: 1)
+            iov.initialize(to: iovec(iov_base: data, iov_len: 777))
+            request.pointee.write.iov = UnsafePointer(iov)
+            request.pointee.write.iovcnt = 1
+            request.pointee.write.length = 777
+        }
+        #expect(wrote.status == .ok)
+        let third = try #require(await list(core, root.handle))
+        #expect(third.sizes["f7"] == 777)
+        #expect(third.sizes["f8"] == 0)
+
+        // A new name invalidates the snapshot: it is listed.
+        #expect(await t.call(core, CHIMERA_VFS_OP_MKDIR, root.handle, name: "late").status == .ok)
+        let fourth = try #require(await list(core, root.handle))
+        #expect(fourth.names.contains("late"))
+        #expect(fourth.names.count == 51)
+        #expect(await t.call(core, CHIMERA_VFS_OP_REMOVE, root.handle, name: "f3").status == .ok)
+        let fifth = try #require(await list(core, root.handle))
+        #expect(!fifth.names.contains("f3"))
+        #expect(fifth.names.count == 50)
+    }
+}
+
+/// Entries a test's READDIR emit collects (5 per call, to make pages).
+final class Collected: @unchecked Sendable {
+    var entries: [(String, UInt64, UInt64)] = []
+    var eof = false
+    var verifier: UInt64 = 0
+
+    static let emit: chimera_vfs_readdir_emit_fn = { request, name, length, cookie, _, _, attrs in
+        guard let request, let arg = request.pointee.readdir.emit_arg else { return 1 }
+        let me = Unmanaged<Collected>.fromOpaque(arg).takeUnretainedValue()
+        if me.entries.count == 5 { return 1 }
+        let text = String(decoding: UnsafeRawBufferPointer(start: name, count: Int(length)), as: UTF8.self)
+        me.entries.append((text, attrs?.pointee.size ?? UInt64.max, cookie))
+        return 0
+    }
+}
