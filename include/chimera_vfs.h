@@ -579,6 +579,9 @@ struct chimera_vfs_request {
 /* Handles of a directory remain valid while it is open for readdir only
  * through the same cookie verifier (a hint for caches). */
 #define CHIMERA_VFS_CAP_STABLE_COOKIES     (1ull << 8)
+/* READ, WRITE and COMMIT work from req->fh alone: open_handle may be 0.
+ * The core then opens nothing for stateless (NFSv3) I/O. */
+#define CHIMERA_VFS_CAP_STATELESS_IO       (1ull << 9)
 
 /* blocking_ops for a module whose every op blocks (POSIX calls). */
 #define CHIMERA_VFS_ALL_OPS                (~0ull)

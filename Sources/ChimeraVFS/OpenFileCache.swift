@@ -125,11 +125,17 @@ final class OpenFileCache: @unchecked Sendable {
         }
     }
 
-    /// Remove and return entries idle since `idleBefore`, and the least
-    /// recently used idle ones while over capacity.
-    func sweep(idleBefore: UInt64) -> [Entry] {
+    /// Where the next incremental sweep starts (one caller: loop 0).
+    private var sweepCursor = 0
+
+    /// Remove and return entries idle since `idleBefore` in `shardCount`
+    /// shards (rotating, so each call is bounded work; all of them by
+    /// default), and the least recently used idle ones while over capacity.
+    func sweep(idleBefore: UInt64, shardCount: Int = 64) -> [Entry] {
         var closing: [Entry] = []
-        for shard in shards {
+        let visit = (0..<min(shardCount, shards.count)).map { shards[(sweepCursor + $0) % shards.count] }
+        sweepCursor = (sweepCursor + visit.count) % shards.count
+        for shard in visit {
             shard.state.withLock { shard in
                 for (hash, var list) in shard.entries {
                     list.removeAll { entry in

@@ -106,7 +106,10 @@ extension VFSCore {
     func sweep(loop: UInt32) {
         let now = monotonicNanoseconds()
         if loop == 0 {
-            let idle = openFiles.sweep(idleBefore: now &- configuration.openFileIdleNanoseconds)
+            // An eighth of the cache per tick: bounded work on the loop
+            // however many files are open; idle ones close within eight
+            // ticks past their idle time.
+            let idle = openFiles.sweep(idleBefore: now &- configuration.openFileIdleNanoseconds, shardCount: 8)
             if !idle.isEmpty { close(idle, thread: 0) }
             metrics.exportCacheCounters()
         }

@@ -110,7 +110,7 @@ extension VFSCore {
                 return
             }
         case CHIMERA_VFS_OP_READ, CHIMERA_VFS_OP_WRITE, CHIMERA_VFS_OP_COMMIT:
-            if request.pointee.open_handle == 0 {
+            if request.pointee.open_handle == 0 && mount.module.capabilities & CHIMERA_VFS_CAP_STATELESS_IO == 0 {
                 borrowOpenFile(request, mount)
                 return
             }

@@ -18,7 +18,7 @@ final class MemFS: VFSModule, Sendable {
         name: "memfs",
         description: "in-memory file system (sparse files, hard links, symlinks, xattrs, key-value)",
         capabilities: CHIMERA_VFS_CAP_HARDLINKS | CHIMERA_VFS_CAP_SYMLINKS | CHIMERA_VFS_CAP_XATTRS
-            | CHIMERA_VFS_CAP_KV,
+            | CHIMERA_VFS_CAP_KV | CHIMERA_VFS_CAP_STATELESS_IO,
         blockingOps: 0,
         attributesSupported: attributesSupported
     )
