@@ -155,7 +155,7 @@ extension VFSCore {
             }
         case CHIMERA_VFS_OP_LOOKUP, CHIMERA_VFS_OP_OPEN_AT:
             let name = VFSRequest(request).name
-            if status == .ok {
+            if status == .ok && request.pointee.r_fh_len > UInt32(MountID.length) {
                 names.store(
                     directory: handle, name: name, hash: s[Scratch.key2], child: request.resultHandleBytes,
                     stamp: s[Scratch.stamp2], expires: now &+ policy.nameTTL)
