@@ -271,7 +271,9 @@ struct chimera_host {
     /* -- timers ----------------------------------------------------------- */
 
     /* fn(arg) on loop thread_index after delay_ns, then every interval_ns
-     * (0: once). Cancel from that loop; a cancelled timer never fires. */
+     * (0: once). Cancel from that loop; a cancelled timer never fires.
+     * timer_cancel also frees the timer: call it once for every timer,
+     * fired or not. */
     struct chimera_timer *(*timer_start)(const struct chimera_host *host,
                                          uint32_t thread_index,
                                          uint64_t delay_ns,
@@ -284,7 +286,8 @@ struct chimera_host {
     /* Call readable(arg) on loop thread_index whenever fd (an eventfd or
      * pipe the plugin owns, non-blocking) becomes readable; the host reads
      * and discards what is readable before the call (an eventfd's count).
-     * The plugin keeps ownership of fd; unwatch before closing it. */
+     * The plugin keeps ownership of fd; unwatch (on that same loop) before
+     * closing it. */
     struct chimera_fd_watch *(*fd_watch)(const struct chimera_host *host,
                                          uint32_t thread_index, int32_t fd,
                                          void (*readable)(void *arg),

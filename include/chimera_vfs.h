@@ -168,7 +168,9 @@ typedef uint32_t chimera_vfs_op_t;
 /* Results: r_fh, r_attrs, directory WCC. */
 #define CHIMERA_VFS_OP_MKDIR            19
 /* Create a device, FIFO or socket; the type is in attrs.mode, the device
- * number in attrs.rdev. Results: r_fh, r_attrs, directory WCC. */
+ * number in attrs.rdev. The core's OPEN_AT fallback also asks for regular
+ * files (S_IFREG) on modules without OPEN_AT; a module that cannot make
+ * them this way answers NOTSUP. Results: r_fh, r_attrs, directory WCC. */
 #define CHIMERA_VFS_OP_MKNOD            20
 /* Results: r_fh, r_attrs, directory WCC. */
 #define CHIMERA_VFS_OP_SYMLINK          21

@@ -174,9 +174,10 @@ int chimera_rcu_cache_put(struct chimera_rcu_cache *cache, uint64_t hash, const 
     }
     cache->ring[(cache->ring_head + cache->ring_length) % cache->max_entries] = e;
     cache->ring_length++;
-    pthread_mutex_unlock(&cache->ring_lock);
-
+    /* Still under the ring lock: no other writer can pop this entry from
+     * the ring (and try to delete it) before it is in the table. */
     struct cds_lfht_node *old = cds_lfht_add_replace(cache->table, (unsigned long)hash, entry_matches, &m, &e->node);
+    pthread_mutex_unlock(&cache->ring_lock);
     if (old) {
         entry_release(caa_container_of(old, struct chimera_rcu_entry, node));
     } else {

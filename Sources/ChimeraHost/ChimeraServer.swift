@@ -47,7 +47,9 @@ public final class ChimeraServer: @unchecked Sendable {
         }
         var coreConfiguration = VFSCore.Configuration()
         coreConfiguration.requestTimeoutNanoseconds = UInt64(config.requestTimeoutMilliseconds) * 1_000_000
-        let core = VFSCore(mounts: specs, executor: executor, logger: logger, configuration: coreConfiguration)
+        let core = VFSCore(
+            mounts: specs, modules: Array(modules.values), executor: executor, logger: logger,
+            configuration: coreConfiguration)
         self.core = core
         runtime.core = core
         do {
@@ -69,6 +71,18 @@ public final class ChimeraServer: @unchecked Sendable {
 
     private func loadModules() throws(ChimeraError) -> [String: VFSModuleInstance] {
         var modules: [String: VFSModuleInstance] = [:]
+        do {
+            try loadModules(into: &modules)
+        } catch {
+            // The ones initialised before the failure are shut down again
+            // (no thread was started for them yet).
+            for module in modules.values { module.shutdownWithoutThreads() }
+            throw error
+        }
+        return modules
+    }
+
+    private func loadModules(into modules: inout [String: VFSModuleInstance]) throws(ChimeraError) {
         for entry in config.modules {
             let key = "\(config.file): server.vfs.\(entry.name)"
             let path = config.pluginPath(kind: "vfs", name: entry.name, explicit: entry.path)
@@ -95,7 +109,6 @@ public final class ChimeraServer: @unchecked Sendable {
             context.module = instance
             modules[entry.name] = instance
         }
-        return modules
     }
 
     private func cachePolicy(_ entry: ServerConfig.ModuleEntry, capabilities: UInt64, blockingOps: UInt64) -> CachePolicy {
@@ -152,6 +165,7 @@ public final class ChimeraServer: @unchecked Sendable {
         let instances = protocols
         await onEveryLoop { loop in
             for instance in instances {
+                // Each loop writes only its own slot.
                 instance.threadPrivates[Int(loop)] =
                     instance.plugin.pointee.thread_init?(instance.protocolPrivate, loop) ?? instance.protocolPrivate
             }
@@ -287,10 +301,13 @@ public final class ChimeraServer: @unchecked Sendable {
         while clock.now < settle, instances.contains(where: { $0.liveConnections.load(ordering: .relaxed) > 0 }) {
             try? await Task.sleep(for: .milliseconds(20))
         }
+        var requestsInFlight = false
         if let core {
             let quiet = clock.now.advanced(by: .seconds(5))
-            while clock.now < quiet, (0..<executor.loopCount).contains(where: { core.inFlightCount(thread: $0) > 0 }) {
+            requestsInFlight = await inFlight(core)
+            while clock.now < quiet, requestsInFlight {
                 try? await Task.sleep(for: .milliseconds(20))
+                requestsInFlight = await inFlight(core)
             }
         }
         await onEveryLoop { loop in
@@ -298,10 +315,27 @@ public final class ChimeraServer: @unchecked Sendable {
                 instance.plugin.pointee.thread_shutdown?(instance.threadPrivates[Int(loop)])
             }
         }
-        for instance in instances { instance.plugin.pointee.shutdown?(instance.protocolPrivate) }
+        if requestsInFlight {
+            // A module never answered: its front-ends and the module itself
+            // may still be called back, so neither is shut down under it.
+            logger.warning("requests still in flight after the drain: plugins are left running as the process exits")
+        } else {
+            for instance in instances { instance.plugin.pointee.shutdown?(instance.protocolPrivate) }
+        }
         protocols.removeAll()
-        await core?.shutdown()
-        await executor.shutdown()
+        await core?.shutdown(requestsInFlight: requestsInFlight)
+        await executor.shutdown(waitForPool: !requestsInFlight)
+    }
+
+    /// Whether any loop still has VFS requests in flight (asked on each
+    /// loop, which owns its count).
+    private func inFlight(_ core: VFSCore) async -> Bool {
+        let counts = Mutex(0)
+        await onEveryLoop { loop in
+            let n = core.inFlightCount(thread: loop)
+            counts.withLock { $0 += n }
+        }
+        return counts.withLock { $0 } > 0
     }
 }
 

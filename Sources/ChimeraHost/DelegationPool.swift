@@ -105,14 +105,19 @@ final class DelegationPool: @unchecked Sendable {
         pthread_mutex_unlock(mutex)
     }
 
-    /// Finish queued work, then stop and join every thread.
-    func shutdown() {
+    /// Finish queued work, then stop every thread: joined, or (without
+    /// `join`, when a thread may be stuck in a module call) detached.
+    func shutdown(join: Bool = true) {
         pthread_mutex_lock(mutex)
         stopping = true
         pthread_cond_broadcast(condition)
-        while running > 0 { pthread_cond_wait(stopped, mutex) }
+        if join {
+            while running > 0 { pthread_cond_wait(stopped, mutex) }
+        }
         pthread_mutex_unlock(mutex)
-        for thread in threads { pthread_join(thread, nil) }
+        for thread in threads {
+            if join { pthread_join(thread, nil) } else { pthread_detach(thread) }
+        }
         threads.removeAll()
     }
 }

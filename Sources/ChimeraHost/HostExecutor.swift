@@ -29,8 +29,11 @@ public final class HostExecutor: VFSExecutor, @unchecked Sendable {
         pool.start()
     }
 
-    public func shutdown() async {
-        pool.shutdown()
+    /// Stop the pool and the loops. Without `waitForPool`, a pool thread
+    /// stuck in a module call is left behind (the process is exiting)
+    /// instead of being joined forever.
+    public func shutdown(waitForPool: Bool = true) async {
+        pool.shutdown(join: waitForPool)
         try? await group.shutdownGracefully()
     }
 

@@ -136,10 +136,13 @@ enum HostThunks {
                 let buffer = HostBuffer.take(raw)
                 if let b = buffer.takeBytes() { bytes.append(b) } else { ok = false }
             }
-            guard let connection else { return -1 }
             let completion: (@Sendable (Int32) -> Void)? = done.map { done in
                 let call = SendDone(fn: done, arg: arg)
                 return { status in call.run(status) }
+            }
+            guard let connection else {
+                completion?(-1)
+                return -1
             }
             guard ok else {
                 completion?(-1)
@@ -300,11 +303,12 @@ final class HostTimer: @unchecked Sendable {
     private var repeated: RepeatedTask?
 
     init(loop: any EventLoop, delay: UInt64, interval: UInt64, call: HostThunks.Call) {
+        let delay = Int64(clamping: delay)
         if interval == 0 {
-            scheduled = loop.scheduleTask(in: .nanoseconds(Int64(delay))) { call.run() }
+            scheduled = loop.scheduleTask(in: .nanoseconds(delay)) { call.run() }
         } else {
             repeated = loop.scheduleRepeatedTask(
-                initialDelay: .nanoseconds(Int64(delay)), delay: .nanoseconds(Int64(interval))
+                initialDelay: .nanoseconds(delay), delay: .nanoseconds(Int64(clamping: interval))
             ) { _ in call.run() }
         }
     }

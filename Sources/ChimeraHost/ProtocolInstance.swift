@@ -7,8 +7,9 @@ final class ProtocolInstance: @unchecked Sendable {
     let plugin: UnsafePointer<chimera_protocol_module>
     let context: PluginContext
     var protocolPrivate: UnsafeMutableRawPointer?
-    /// thread_private per loop; written on each loop before it serves.
-    var threadPrivates: [UnsafeMutableRawPointer?]
+    /// thread_private per loop; each loop writes its own slot before it
+    /// serves (fixed storage, so loops never touch shared array state).
+    let threadPrivates: UnsafeMutablePointer<UnsafeMutableRawPointer?>
     /// Connections opened and not yet released by the plugin.
     let liveConnections = Atomic<Int>(0)
 
@@ -16,6 +17,11 @@ final class ProtocolInstance: @unchecked Sendable {
         self.name = name
         self.plugin = plugin
         self.context = context
-        self.threadPrivates = Array(repeating: nil, count: loops)
+        self.threadPrivates = .allocate(capacity: max(loops, 1))
+        threadPrivates.initialize(repeating: nil, count: max(loops, 1))
+    }
+
+    deinit {
+        threadPrivates.deallocate()
     }
 }

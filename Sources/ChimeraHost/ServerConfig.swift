@@ -216,19 +216,32 @@ public struct ServerConfig: Sendable {
         }
     }
 
-    /// Two mounts of one module at the same module path would alias every
-    /// handle; refuse it.
+    /// Two mounts of one module at the same path, or one inside the other,
+    /// would give the same objects two sets of handles whose caches do not
+    /// see each other's changes; refuse it.
     static func checkDuplicateMounts(_ mounts: [MountEntry]) throws {
-        var seen: [String: String] = [:]
+        var seen: [(module: String, path: String, name: String)] = []
         for mount in mounts {
-            let key = mount.module + "\u{0}" + normalized(mount.path)
-            if let other = seen[key] {
-                throw PluginError(
-                    "mounts.\(mount.name).path: module \"\(mount.module)\" path \"\(mount.path)\" is already mounted as mounts.\(other)"
-                )
+            let path = normalized(mount.path)
+            for other in seen where other.module == mount.module {
+                if other.path == path {
+                    throw PluginError(
+                        "mounts.\(mount.name).path: module \"\(mount.module)\" path \"\(mount.path)\" is already mounted as mounts.\(other.name)"
+                    )
+                }
+                if Self.contains(other.path, path) || Self.contains(path, other.path) {
+                    throw PluginError(
+                        "mounts.\(mount.name).path: module \"\(mount.module)\" path \"\(mount.path)\" overlaps mounts.\(other.name) (\"\(other.path)\"); mount one of them only"
+                    )
+                }
             }
-            seen[key] = mount.name
+            seen.append((mount.module, path, mount.name))
         }
+    }
+
+    /// Whether normalized path `outer` contains `inner`.
+    static func contains(_ outer: String, _ inner: String) -> Bool {
+        outer == "/" || inner.hasPrefix(outer + "/")
     }
 
     static func normalized(_ path: String) -> String {

@@ -72,7 +72,13 @@ public enum VFSModuleExport {
                     Unmanaged<ThreadBox>.fromOpaque(threadPrivate).takeRetainedValue().stop()
                 },
                 dispatch: { threadPrivate, request in
-                    guard let threadPrivate, let request else { return }
+                    guard let request else { return }
+                    guard let threadPrivate else {
+                        // Dispatched on a thread the module was not started
+                        // on (or was stopped on): answer, never drop it.
+                        VFSRequest(request).complete(.io)
+                        return
+                    }
                     Unmanaged<ThreadBox>.fromOpaque(threadPrivate).takeUnretainedValue().dispatch(VFSRequest(request))
                 }
             )

@@ -27,6 +27,11 @@ final class DirectorySnapshot: @unchecked Sendable {
     let directoryHash: UInt64
     let stamp: UInt64
     let mountIndex: Int
+    /// The mount's mutation counter when the fill began: if it moved, a
+    /// child's attributes may have been read before a change whose stamp
+    /// came after, so they are not trusted (names and handles are: the
+    /// directory's own counter guards those).
+    var mountStamp: UInt64 = 0
     var verifier: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) = (0, 0, 0, 0, 0, 0, 0, 0)
     var expires: UInt64 = 0
     /// Names and handles back to back; entries point into them.
@@ -53,6 +58,12 @@ final class DirectorySnapshot: @unchecked Sendable {
 
     /// Rough memory held, for the cache's budget.
     var bytes: Int { names.count + handles.count + entries.count * (MemoryLayout<Entry>.stride + 24) + 256 }
+
+    /// Forget every entry's attributes (READDIRs wanting them then use the
+    /// attribute cache, or the module).
+    func dropAttributes() {
+        for i in entries.indices { entries[i].hasAttributes = false }
+    }
 
     func append(
         name: UnsafeRawBufferPointer, cookie: UInt64, handle: UnsafeRawBufferPointer,

@@ -10,6 +10,9 @@ enum Fallbacks {
     static func attempt(_ request: UnsafeMutablePointer<chimera_vfs_request>, _ mount: Mount, core: VFSCore) -> Bool {
         switch Int32(request.pointee.op) {
         case CHIMERA_VFS_OP_OPEN_AT:
+            // An exclusive create with a verifier needs the verifier stored
+            // with the file, which only the module can do.
+            guard request.pointee.open_at.flags & CHIMERA_VFS_OPEN_VERIFIER == 0 else { return false }
             OpenAtFallback(request: request, core: core).lookup()
             return true
         case CHIMERA_VFS_OP_LOCK, CHIMERA_VFS_OP_UNLOCK, CHIMERA_VFS_OP_TEST_LOCK:
@@ -103,6 +106,7 @@ final class OpenAtFallback {
         }
         step.pointee.op = UInt32(CHIMERA_VFS_OP_LOOKUP)
         step.pointee.cred = request.pointee.cred
+        step.pointee.flags = request.pointee.flags
         step.pointee.fh = request.pointee.fh
         step.pointee.fh_len = request.pointee.fh_len
         step.pointee.lookup.name = request.pointee.open_at.name
@@ -132,6 +136,7 @@ final class OpenAtFallback {
         }
         step.pointee.op = UInt32(CHIMERA_VFS_OP_MKNOD)
         step.pointee.cred = request.pointee.cred
+        step.pointee.flags = request.pointee.flags
         step.pointee.fh = request.pointee.fh
         step.pointee.fh_len = request.pointee.fh_len
         step.pointee.mknod.name = request.pointee.open_at.name
@@ -158,6 +163,7 @@ final class OpenAtFallback {
         }
         step.pointee.op = UInt32(CHIMERA_VFS_OP_SETATTR)
         step.pointee.cred = request.pointee.cred
+        step.pointee.flags = request.pointee.flags
         pointAtChild(step)
         step.pointee.setattr.attrs.valid_mask = CHIMERA_ATTR_SIZE
         step.pointee.setattr.attrs.size = 0
@@ -181,6 +187,7 @@ final class OpenAtFallback {
         }
         step.pointee.op = UInt32(CHIMERA_VFS_OP_OPEN)
         step.pointee.cred = request.pointee.cred
+        step.pointee.flags = request.pointee.flags
         pointAtChild(step)
         step.pointee.open.flags = mode | (flags & CHIMERA_VFS_OPEN_APPEND)
         core.submit(step)

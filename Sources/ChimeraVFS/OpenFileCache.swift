@@ -165,7 +165,7 @@ final class OpenFileCache: @unchecked Sendable {
         idle.sort { $0.lastUsed < $1.lastUsed }
         var closing: [Entry] = []
         for entry in idle.prefix(n) {
-            closing += evict(handle: entry.handle).filter { $0 === entry }
+            closing += evict(handle: entry.handle)
         }
         return closing
     }

@@ -90,6 +90,7 @@ final class PathWalker {
             }
         }
         lookup.pointee.cred = request.pointee.cred
+        lookup.pointee.flags = request.pointee.flags
         lookup.pointee.r_attrs.req_mask = request.pointee.r_attrs.req_mask | VFSAttributeMask.stat.rawValue
         lookup.pointee.fh = UnsafePointer(current.baseAddress!.assumingMemoryBound(to: UInt8.self))
         lookup.pointee.fh_len = UInt32(currentLength)

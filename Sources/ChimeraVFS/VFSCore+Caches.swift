@@ -39,6 +39,10 @@ extension VFSCore {
                 s[Scratch.stamp1] = versions.bump(directory)
                 flags.formUnion([.hasKey1, .mutation])
                 s[Scratch.mountStamp] = mount.mutationCounter.increment()
+                // A truncating open changes the existing file.
+                if request.pointee.open_at.flags & CHIMERA_VFS_OPEN_TRUNCATE != 0 {
+                    bumpCachedChild(directory: handle, name: name)
+                }
             } else {
                 s[Scratch.stamp2] = versions.load(key)
                 s[Scratch.mountStamp] = mount.mutationCounter.load()
@@ -87,6 +91,9 @@ extension VFSCore {
             flags.formUnion([.hasKey1, .hasKey2, .mutation])
             s[Scratch.mountStamp] = mount.mutationCounter.increment()
             versions.bump(keyHash(directory))
+            if (isLink ? request.pointee.link.flags : request.pointee.link_at.flags) & CHIMERA_VFS_LINK_REPLACE != 0 {
+                bumpCachedChild(directory: directory, name: VFSRequest(request).name)
+            }
         default:
             break
         }
@@ -136,6 +143,13 @@ extension VFSCore {
         let handle = request.handleBytes
         let op = Int32(request.pointee.op)
 
+        if op == CHIMERA_VFS_OP_GETATTR && request.scratch[Scratch.originalOp] == UInt64(CHIMERA_VFS_OP_LOOKUP)
+            && status == .ok
+        {
+            // LOOKUP "." answered by GETATTR: the result is the directory.
+            request.resultHandlePointer.copyMemory(from: handle.baseAddress!, byteCount: handle.count)
+            request.pointee.r_fh_len = UInt32(handle.count)
+        }
         if flags.contains(.mutation) {
             finishMutation(request, mount, status: status, now: now, policy: policy)
             return
@@ -147,11 +161,6 @@ extension VFSCore {
                 attributes.store(
                     handle: handle, hash: s[Scratch.key1], attributes: request.pointee.r_attrs, stamp: s[Scratch.stamp1],
                     expires: now &+ policy.attributeTTL)
-            }
-            if request.scratch[Scratch.originalOp] == UInt64(CHIMERA_VFS_OP_LOOKUP) && status == .ok {
-                // LOOKUP "." answered by GETATTR: the result is the directory.
-                request.resultHandlePointer.copyMemory(from: handle.baseAddress!, byteCount: handle.count)
-                request.pointee.r_fh_len = UInt32(handle.count)
             }
         case CHIMERA_VFS_OP_LOOKUP, CHIMERA_VFS_OP_OPEN_AT:
             let name = VFSRequest(request).name
@@ -238,6 +247,12 @@ extension VFSCore {
                     expires: now &+ policy.attributeTTL)
             }
             let child = request.resultHandleBytes
+            if op == CHIMERA_VFS_OP_OPEN_AT && child.count > MountID.length
+                && request.pointee.open_at.flags & CHIMERA_VFS_OPEN_TRUNCATE != 0
+            {
+                // Truncated: what anyone cached about it is old.
+                versions.bump(keyHash(child))
+            }
             if let second, policy.nameTTL > 0, child.count > MountID.length {
                 names.store(
                     directory: handle, name: VFSRequest(request).name, hash: s[Scratch.key2], child: child,
@@ -280,6 +295,9 @@ extension VFSCore {
                 : UnsafeRawBufferPointer(
                     start: request.pointee.link_at.dir_fh, count: Int(request.pointee.link_at.dir_fh_len))
             versions.bump(keyHash(directory))
+            if (isLink ? request.pointee.link.flags : request.pointee.link_at.flags) & CHIMERA_VFS_LINK_REPLACE != 0 {
+                bumpCachedChild(directory: directory, name: VFSRequest(request).name)
+            }
             if status == .ok, isLink, let first, policy.attributeTTL > 0 {
                 attributes.store(
                     handle: handle, hash: s[Scratch.key1], attributes: request.pointee.r_attrs, stamp: first,

@@ -1,4 +1,5 @@
 import CChimera
+import Logging
 
 /// The emit function the core gives modules: puts the mount id in front of
 /// each entry's handle and the mount's fsid in its attributes, then calls
@@ -19,7 +20,14 @@ let coreReaddirEmit: chimera_vfs_readdir_emit_fn = { request, name, nameLength, 
         return 0
     }
     let length = Int(handleLength)
-    guard length <= Int(CHIMERA_MODULE_FH_MAX) else { return 1 }
+    guard length <= Int(CHIMERA_MODULE_FH_MAX) else {
+        // A module broke the ABI: leave the entry out and go on (stopping
+        // here would stall the listing at this cookie forever).
+        core.logger.error(
+            "module emitted an oversized handle in READDIR",
+            metadata: ["vfs.module": "\(mount.module.name)", "vfs.handle_length": "\(length)"])
+        return 0
+    }
     return withUnsafeTemporaryAllocation(byteCount: Int(CHIMERA_FH_MAX), alignment: 8) { buffer in
         let base = buffer.baseAddress!
         var wireLength: UInt32 = 0

@@ -118,6 +118,7 @@ extension VFSCore {
         guard snapshots.beginFill(hash) else { return }
         let snapshot = DirectorySnapshot(
             directory: directory, directoryHash: hash, stamp: versions.load(hash), mountIndex: mount.index)
+        snapshot.mountStamp = mount.mutationCounter.load()
         fillSnapshot(snapshot, cookie: 0, mount: mount, thread: thread)
     }
 
@@ -132,6 +133,7 @@ extension VFSCore {
             snapshot.verifier = answer.pointee.readdir.r_verifier
             let changed = versions.load(snapshot.directoryHash) != snapshot.stamp
             if answer.pointee.readdir.r_eof != 0 && !changed {
+                if mount.mutationCounter.load() != snapshot.mountStamp { snapshot.dropAttributes() }
                 snapshot.complete = true
                 snapshot.expires = monotonicNanoseconds() &+ mount.module.cachePolicy.nameTTL
                 snapshots.endFill(snapshot.directoryHash, publishing: snapshot)

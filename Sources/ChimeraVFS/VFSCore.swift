@@ -55,8 +55,14 @@ public final class VFSCore: @unchecked Sendable {
         public init() {}
     }
 
+    /// Every module the core starts and stops (mounted or not).
+    let modules: [VFSModuleInstance]
+    private var started = false
+    private var stopped = false
+
     public init(
         mounts specs: [MountSpec],
+        modules: [VFSModuleInstance] = [],
         executor: any VFSExecutor,
         logger: Logger,
         configuration: Configuration = Configuration()
@@ -70,6 +76,12 @@ public final class VFSCore: @unchecked Sendable {
         }
         self.mounts = mounts
         self.mountsByID = byID
+        var all: [VFSModuleInstance] = []
+        var seen = Set<ObjectIdentifier>()
+        for module in modules + specs.map(\.module) where seen.insert(ObjectIdentifier(module)).inserted {
+            all.append(module)
+        }
+        self.modules = all
         self.executor = executor
         self.logger = logger
         self.configuration = configuration
@@ -109,7 +121,8 @@ public final class VFSCore: @unchecked Sendable {
     /// Run every module's thread_init on every host thread, then mount.
     /// Throws with one line naming the mount when a module refuses.
     public func start() async throws(VFSStartError) {
-        let modules = uniqueModules()
+        started = true
+        let modules = self.modules
         await onEveryThread { thread in
             for module in modules { module.threadStarted(thread) }
         }
@@ -127,25 +140,27 @@ public final class VFSCore: @unchecked Sendable {
     }
 
     /// Close cached opens, stop timers, shut every module's threads down,
-    /// then the modules. Call after the front-ends drained.
-    public func shutdown() async {
+    /// then the modules. Call after the front-ends drained; a second call
+    /// does nothing. With `requestsInFlight`, a module still holds requests
+    /// (it never answered them): it is left running rather than shut down
+    /// under them.
+    public func shutdown(requestsInFlight: Bool = false) async {
+        guard !stopped else { return }
+        stopped = true
         for task in watchdogs { task.cancel() }
         watchdogs.removeAll()
+        guard !requestsInFlight else {
+            logger.warning("VFS requests still in flight at shutdown: modules are not shut down")
+            return
+        }
         await closeAllOpenFiles()
-        let modules = uniqueModules()
-        await onEveryThread { thread in
-            for module in modules { module.threadStopped(thread) }
+        let modules = self.modules
+        if started {
+            await onEveryThread { thread in
+                for module in modules { module.threadStopped(thread) }
+            }
         }
         for module in modules { module.shutdown() }
-    }
-
-    func uniqueModules() -> [VFSModuleInstance] {
-        var seen = Set<ObjectIdentifier>()
-        var out: [VFSModuleInstance] = []
-        for mount in mounts where seen.insert(ObjectIdentifier(mount.module)).inserted {
-            out.append(mount.module)
-        }
-        return out
     }
 
     /// Run `body` once on each host thread (loops and delegation threads)

@@ -71,6 +71,12 @@ public final class VFSModuleInstance: @unchecked Sendable {
         module.pointee.shutdown?(modulePrivate)
     }
 
+    /// Shut a module down that never started a thread (start-up failed
+    /// before the core ran).
+    public func shutdownWithoutThreads() {
+        shutdown()
+    }
+
     /// Dispatch on host thread `thread` (the caller is on it).
     @inline(__always)
     func dispatch(_ request: UnsafeMutablePointer<chimera_vfs_request>, onThread thread: UInt32) {

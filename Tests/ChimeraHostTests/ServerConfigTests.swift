@@ -90,3 +90,25 @@ struct ServerConfigTests {
         #expect(config.modules.first?.path == "/etc/chimera/lib/x.so")
     }
 }
+
+@Suite("Server config: overlapping mounts")
+struct OverlappingMountTests {
+    @Test("one module mounted at a path and inside it is refused")
+    func nested() {
+        do {
+            _ = try ServerConfig.parse(
+                text: #"{"server": {"vfs": {"m": {}}}, "mounts": {"a": {"module": "m", "path": "/x"}, "b": {"module": "m", "path": "/x/y"}}}"#,
+                file: "t.json", defaultPluginDirectory: "/")
+            Issue.record("accepted nested mounts of one module")
+        } catch {
+            #expect(error.message == #"t.json: mounts.b.path: module "m" path "/x/y" overlaps mounts.a ("/x"); mount one of them only"#)
+        }
+    }
+
+    @Test("sibling paths of one module, and one path of two modules, are fine")
+    func siblings() throws {
+        _ = try ServerConfig.parse(
+            text: #"{"server": {"vfs": {"m": {}, "n": {}}}, "mounts": {"a": {"module": "m", "path": "/x"}, "b": {"module": "m", "path": "/xy"}, "c": {"module": "n", "path": "/x"}}}"#,
+            file: "t.json", defaultPluginDirectory: "/")
+    }
+}

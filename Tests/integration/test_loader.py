@@ -202,3 +202,12 @@ def test_sigterm_with_a_client_connected_exits_zero(tmp):
         finally:
             client.close()
         assert "loaded VFS module" in server.log
+
+
+def test_a_mount_the_module_refuses_is_one_line_not_a_crash(tmp):
+    os.makedirs(f"{tmp}/root", exist_ok=True)
+    config = {"server": {"vfs": {"linux": {"config": {"root": f"{tmp}/root", "handle_key_file": f"{tmp}/key"}}}},
+              "mounts": {"l": {"module": "linux", "path": "/not/there"}}}
+    path, result = check(tmp, config)
+    assert result.returncode == 78, result.stderr
+    assert one_line(result) == f"chimera: {path}: mounts.l: module 'linux' could not mount '/not/there': NOENT"
