@@ -20,6 +20,8 @@
  *
  * Changelog
  *   1.0  First version.
+ *   1.1  struct chimera_cred grows (struct_size, every supplementary group,
+ *        a principal name); CHIMERA_NGROUPS_MAX.
  */
 #ifndef CHIMERA_COMMON_H
 #define CHIMERA_COMMON_H
@@ -99,14 +101,37 @@ typedef int32_t chimera_status_t;
 
 /*
  * Who asks. Front-ends fill it from the protocol's authentication (AUTH_SYS,
- * SigV4 user mapping, SMB session) after squashing. Modules that enforce
- * permissions use it; modules that do not may ignore it.
+ * an S3 access key's mapping, an SMB session) after squashing; the VFS core
+ * checks every request against it (chimera_vfs.h, "Permissions") unless the
+ * module enforces permissions itself.
+ *
+ * The first four fields are the 1.0 layout and stay where they are: groups[]
+ * holds the first CHIMERA_GROUPS_MAX supplementary groups. ABI 1.1 appends
+ * the rest. A module on a 1.1 host may read every field: the core hands
+ * modules only credentials whose struct_size covers them (it copies a 1.0
+ * front-end's credential into a full one before a module sees it).
  */
+#define CHIMERA_NGROUPS_MAX     65536   /* supplementary groups, as Linux */
+
 struct chimera_cred {
     uint32_t uid;
     uint32_t gid;
     uint32_t ngroups;                       /* valid entries in groups[] */
     uint32_t groups[CHIMERA_GROUPS_MAX];
+    /* ABI 1.1 */
+    uint32_t struct_size;                   /* sizeof(struct chimera_cred)
+                                               as its maker knew it */
+    uint32_t nall_groups;                   /* entries in all_groups */
+    /* Every supplementary group (at most CHIMERA_NGROUPS_MAX), when there
+     * are more than groups[] holds; NULL: groups[] is the whole list. Owned
+     * by the maker; valid as long as the credential. */
+    const uint32_t *all_groups;
+    /* Who the protocol says this is, for logs and for modules that map
+     * identities themselves: "alice@example.com" (NFSv4), a SID string
+     * (SMB), an S3 access key. Not NUL-terminated; NULL when unknown. */
+    const char *principal;
+    uint32_t principal_len;
+    uint32_t reserved;                      /* zero */
 };
 
 /* ------------------------------------------------------------------------ */

@@ -27,6 +27,8 @@
  *
  * Changelog
  *   1.0  First version.
+ *   1.1  Front-ends fill the 1.1 struct chimera_cred (struct_size, every
+ *        group, a principal); the core upgrades a 1.0 front-end's.
  */
 #ifndef CHIMERA_PROTOCOL_H
 #define CHIMERA_PROTOCOL_H
@@ -39,7 +41,7 @@ extern "C" {
 #endif
 
 #define CHIMERA_PROTOCOL_ABI_MAJOR 1
-#define CHIMERA_PROTOCOL_ABI_MINOR 0
+#define CHIMERA_PROTOCOL_ABI_MINOR 1
 #define CHIMERA_PROTOCOL_MODULE_SYMBOL "chimera_protocol_module_v1"
 struct chimera_protocol_module;
 typedef const struct chimera_protocol_module *(

@@ -58,8 +58,43 @@
  * The headers need C11 or later (the request's argument union is
  * anonymous).
  *
+ * Permissions. The VFS core authorizes every request before a module sees
+ * it, from req->cred and the object's attributes (its caches, or a GETATTR
+ * / LOOKUP it issues first), with the rules of a local Linux file system:
+ * owner / group / other mode bits with supplementary groups; search on the
+ * directory for LOOKUP and LOOKUP_PARENT, read for READDIR, write + search
+ * on the parent for every op that adds or removes a name; the sticky bit
+ * on REMOVE and RENAME (only the owner of the directory or of the entry);
+ * write on a directory that RENAME moves to another parent; hard links
+ * only by the file's owner or to a regular file the caller may read and
+ * write (fs.protected_hardlinks); mode, ownership, explicit times and DOS
+ * attributes change only by the owner (or uid 0), a chown to another uid
+ * only by uid 0, a chgrp only to a group the caller is in; setting times
+ * to "now" needs ownership or write permission; device nodes only by
+ * uid 0. Denials are CHIMERA_ACCES (mode bits) or CHIMERA_PERM (ownership
+ * rules), as the kernel gives them. I/O without an open handle (stateless
+ * NFSv3) is allowed to the file's owner whatever the mode, as Linux's NFS
+ * server allows it, so a file created read-only can still be written by
+ * its creator; I/O on an open handle was checked when it was opened.
+ * The core also applies what a local file system does on its own: new
+ * entries of a set-group-ID directory get its group (and subdirectories
+ * the bit), a chmod by a caller outside the file's group drops S_ISGID, a
+ * write by anyone but uid 0 and a change of owner clear S_ISUID (and
+ * S_ISGID when group-executable) of a regular file. So a module without
+ * CHIMERA_VFS_CAP_ENFORCES_PERMISSIONS only sees requests the caller may
+ * make, and must not check again (the core's fallbacks may issue steps on
+ * the caller's behalf that the caller could not issue alone, such as
+ * OPEN for writing of a file it just created read-only). A module that
+ * declares it (a shared backend whose server decides, such as CephFS) gets
+ * every request unchecked and answers ACCES / PERM itself, and answers
+ * CHIMERA_VFS_OP_ACCESS.
+ *
  * Changelog
  *   1.0  First version.
+ *   1.1  Permissions are checked by the core (see "Permissions");
+ *        CHIMERA_VFS_CAP_ENFORCES_PERMISSIONS; CHIMERA_VFS_OP_ACCESS; the
+ *        credential grows (chimera_common.h 1.1). 1.0 modules keep working
+ *        and gain the core's checks.
  */
 #ifndef CHIMERA_VFS_H
 #define CHIMERA_VFS_H
@@ -71,7 +106,7 @@ extern "C" {
 #endif
 
 #define CHIMERA_VFS_ABI_MAJOR 1
-#define CHIMERA_VFS_ABI_MINOR 0
+#define CHIMERA_VFS_ABI_MINOR 1
 #define CHIMERA_VFS_MODULE_SYMBOL "chimera_vfs_module_v1"
 struct chimera_vfs_module;
 typedef const struct chimera_vfs_module *(*chimera_vfs_module_entry_fn)(void);
@@ -218,6 +253,13 @@ typedef uint32_t chimera_vfs_op_t;
 #define CHIMERA_VFS_OP_LOCK             36
 #define CHIMERA_VFS_OP_UNLOCK           37
 #define CHIMERA_VFS_OP_TEST_LOCK        38
+/* Which of args.access.requested (CHIMERA_VFS_ACCESS_*) the caller holds
+ * on the object (NFSv3/v4 ACCESS, SMB maximal access, FUSE ACCESS).
+ * Answered by the core from the object's attributes, with the rules of
+ * "Permissions"; sent to a module only when it declares
+ * CHIMERA_VFS_CAP_ENFORCES_PERMISSIONS, which must then answer it.
+ * Results: args.access.r_granted, r_attrs. (ABI 1.1) */
+#define CHIMERA_VFS_OP_ACCESS           39
 /* Core-only ops, never sent to a module. */
 /* Resolve args.lookup_path.path from the object (the namespace root when
  * req->fh_len is 0), across mounts. Results: r_fh, r_attrs. */
@@ -272,6 +314,11 @@ typedef uint32_t chimera_vfs_op_t;
 
 /* allocate */
 #define CHIMERA_VFS_ALLOC_KEEP_SIZE   0x0001u
+
+/* access bits (CHIMERA_VFS_OP_ACCESS), the meaning of POSIX's r, w, x */
+#define CHIMERA_VFS_ACCESS_READ       0x0004u   /* read data, list a directory */
+#define CHIMERA_VFS_ACCESS_WRITE      0x0002u   /* change data, add or remove names */
+#define CHIMERA_VFS_ACCESS_EXECUTE    0x0001u   /* execute a file, search a directory */
 
 /* lock types */
 #define CHIMERA_VFS_LOCK_READ         1u
@@ -480,6 +527,11 @@ struct chimera_vfs_args_lock {
     uint64_t r_conflict_length;
 };
 
+struct chimera_vfs_args_access {
+    uint32_t requested;                      /* CHIMERA_VFS_ACCESS_* */
+    uint32_t r_granted;                      /* the subset the caller holds */
+};
+
 struct chimera_vfs_args_lookup_path {
     const char *path;
     uint32_t    path_len;
@@ -550,6 +602,7 @@ struct chimera_vfs_request {
         struct chimera_vfs_args_kv              kv;
         struct chimera_vfs_args_lock            lock;
         struct chimera_vfs_args_lookup_path     lookup_path;
+        struct chimera_vfs_args_access          access;
         uint8_t                                 args_space[512];
     };
 
@@ -584,6 +637,12 @@ struct chimera_vfs_request {
 /* READ, WRITE and COMMIT work from req->fh alone: open_handle may be 0.
  * The core then opens nothing for stateless (NFSv3) I/O. */
 #define CHIMERA_VFS_CAP_STATELESS_IO       (1ull << 9)
+
+/* The module decides permissions itself (ABI 1.1): the core sends it every
+ * request unchecked, with the caller's credential, and it answers ACCES /
+ * PERM and CHIMERA_VFS_OP_ACCESS. Without it the core checks first (see
+ * "Permissions"). */
+#define CHIMERA_VFS_CAP_ENFORCES_PERMISSIONS (1ull << 10)
 
 /* blocking_ops for a module whose every op blocks (POSIX calls). */
 #define CHIMERA_VFS_ALL_OPS                (~0ull)

@@ -231,7 +231,8 @@ enum HostThunks {
             guard let context = PluginContext.from(host), let core = context.runtime.core,
                 Int(thread) < context.runtime.loopCount
             else { return nil }
-            return core.allocateRequest(thread: thread)
+            let legacy = (context.protocolInstance?.plugin.pointee.abi_minor ?? UInt32(CHIMERA_PROTOCOL_ABI_MINOR)) < 1
+            return core.allocateRequest(thread: thread, legacyCredential: legacy)
         }
         value.request_free = { request in
             guard let request else { return }

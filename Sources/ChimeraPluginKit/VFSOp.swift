@@ -47,6 +47,7 @@ public struct VFSOp: RawRepresentable, Hashable, Sendable, CustomStringConvertib
     public static let lock = VFSOp(rawValue: UInt32(CHIMERA_VFS_OP_LOCK))
     public static let unlock = VFSOp(rawValue: UInt32(CHIMERA_VFS_OP_UNLOCK))
     public static let testLock = VFSOp(rawValue: UInt32(CHIMERA_VFS_OP_TEST_LOCK))
+    public static let access = VFSOp(rawValue: UInt32(CHIMERA_VFS_OP_ACCESS))
     public static let lookupPath = VFSOp(rawValue: UInt32(CHIMERA_VFS_OP_LOOKUP_PATH))
 
     /// The bit of this op in `chimera_vfs_module.blocking_ops`.
@@ -86,6 +87,7 @@ public struct VFSOp: RawRepresentable, Hashable, Sendable, CustomStringConvertib
         case .setxattr: "setxattr"
         case .listxattr: "listxattr"
         case .removexattr: "removexattr"
+        case .access: "access"
         case .kvGet: "kv_get"
         case .kvPut: "kv_put"
         case .kvDelete: "kv_delete"

@@ -112,7 +112,7 @@ final class OpenAtFallback {
         step.pointee.lookup.name = request.pointee.open_at.name
         step.pointee.lookup.name_len = request.pointee.open_at.name_len
         step.pointee.r_attrs.req_mask = VFSAttributeMask.stat.rawValue
-        core.submit(step)
+        core.submitAuthorized(step)
     }
 
     func create() {
@@ -148,7 +148,7 @@ final class OpenAtFallback {
         step.pointee.r_attrs.req_mask = VFSAttributeMask.stat.rawValue
         step.pointee.r_dir_pre_attrs.req_mask = request.pointee.r_dir_pre_attrs.req_mask
         step.pointee.r_dir_post_attrs.req_mask = request.pointee.r_dir_post_attrs.req_mask
-        core.submit(step)
+        core.submitAuthorized(step)
     }
 
     func truncate() {
@@ -168,7 +168,7 @@ final class OpenAtFallback {
         step.pointee.setattr.attrs.valid_mask = CHIMERA_ATTR_SIZE
         step.pointee.setattr.attrs.size = 0
         step.pointee.r_attrs.req_mask = VFSAttributeMask.stat.rawValue
-        core.submit(step)
+        core.submitAuthorized(step)
     }
 
     func open() {
@@ -190,7 +190,7 @@ final class OpenAtFallback {
         step.pointee.flags = request.pointee.flags
         pointAtChild(step)
         step.pointee.open.flags = mode | (flags & CHIMERA_VFS_OPEN_APPEND)
-        core.submit(step)
+        core.submitAuthorized(step)
     }
 
     /// The child's handle lives in `child` until this fallback ends.

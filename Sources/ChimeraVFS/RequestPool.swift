@@ -12,14 +12,19 @@ final class RequestPool: @unchecked Sendable {
     }
 
     deinit {
-        for request in free { request.deallocate() }
+        for request in free { UnsafeMutableRawPointer(request).deallocate() }
     }
 
-    /// A zeroed request with struct_size set.
+    /// A zeroed request with struct_size set, and its host-owned trailer.
     @inline(__always)
     func allocate(thread: UInt32) -> UnsafeMutablePointer<chimera_vfs_request> {
-        let request = free.popLast() ?? UnsafeMutablePointer<chimera_vfs_request>.allocate(capacity: 1)
+        let request =
+            free.popLast()
+            ?? UnsafeMutableRawPointer.allocate(
+                byteCount: RequestLayout.allocatedSize, alignment: MemoryLayout<chimera_vfs_request>.alignment
+            ).bindMemory(to: chimera_vfs_request.self, capacity: 1)
         UnsafeMutableRawPointer(request).initializeMemory(as: UInt8.self, repeating: 0, count: RequestLayout.size)
+        request.trailer.pointee.legacyCredential = false
         request.pointee.struct_size = UInt32(RequestLayout.size)
         request.pointee.thread_index = thread
         return request
@@ -30,7 +35,7 @@ final class RequestPool: @unchecked Sendable {
         if free.count < limit {
             free.append(request)
         } else {
-            request.deallocate()
+            UnsafeMutableRawPointer(request).deallocate()
         }
     }
 }

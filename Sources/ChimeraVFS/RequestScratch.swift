@@ -61,17 +61,44 @@ struct RequestFlags: OptionSet {
     static let delegated = RequestFlags(rawValue: 1 << 10)
     /// Sent straight to a module, bypassing routing (MOUNT).
     static let direct = RequestFlags(rawValue: 1 << 11)
+    /// The core checked the caller's permissions, or issued the request
+    /// itself on an authorized caller's behalf: route it unchecked. The
+    /// one flag ``VFSCore/submit(_:)`` keeps.
+    static let authorized = RequestFlags(rawValue: 1 << 12)
+    /// The core made a creating OPEN_AT exclusive because the name was
+    /// absent when it checked; EXIST means another creator won the race.
+    static let exclusiveAdded = RequestFlags(rawValue: 1 << 13)
+    /// The check already ran again after such a race.
+    static let authorizationRetried = RequestFlags(rawValue: 1 << 14)
 }
 
 enum RequestLayout {
     static let scratchOffset = MemoryLayout<chimera_vfs_request>.offset(of: \chimera_vfs_request.host_scratch)!
     static let size = MemoryLayout<chimera_vfs_request>.size
+    /// Where the trailer starts: past the request, aligned for it.
+    static let trailerOffset =
+        (size + MemoryLayout<RequestTrailer>.alignment - 1) / MemoryLayout<RequestTrailer>.alignment
+        * MemoryLayout<RequestTrailer>.alignment
+    static let allocatedSize = trailerOffset + MemoryLayout<RequestTrailer>.size
+}
+
+/// What the host keeps behind every request it allocates, past the
+/// `struct_size` it tells plugins: room for a full credential when a 1.0
+/// front-end submits one of the 1.0 shape (chimera_common.h).
+struct RequestTrailer {
+    var legacyCredential: Bool
+    var credential: chimera_cred
 }
 
 extension UnsafeMutablePointer where Pointee == chimera_vfs_request {
     @inline(__always)
     var scratch: UnsafeMutablePointer<UInt64> {
         UnsafeMutableRawPointer(self).advanced(by: RequestLayout.scratchOffset).assumingMemoryBound(to: UInt64.self)
+    }
+
+    @inline(__always)
+    var trailer: UnsafeMutablePointer<RequestTrailer> {
+        (UnsafeMutableRawPointer(self) + RequestLayout.trailerOffset).assumingMemoryBound(to: RequestTrailer.self)
     }
 
     @inline(__always)

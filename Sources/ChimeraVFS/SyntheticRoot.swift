@@ -46,6 +46,12 @@ enum SyntheticRoot {
             core.complete(request, .ok)
         case CHIMERA_VFS_OP_CLOSE:
             core.complete(request, .ok)
+        case CHIMERA_VFS_OP_ACCESS:
+            // A read-only directory anyone may list and search.
+            request.pointee.access.r_granted =
+                request.pointee.access.requested & (CHIMERA_VFS_ACCESS_READ | CHIMERA_VFS_ACCESS_EXECUTE)
+            request.pointee.r_attrs = core.rootAttributes
+            core.complete(request, .ok)
         case CHIMERA_VFS_OP_FSSTAT:
             var stat = chimera_fsstat()
             stat.max_name = UInt32(CHIMERA_NAME_MAX)

@@ -63,6 +63,9 @@ extension VFSCore {
             stampFileSystemID(request, mount)
         }
         updateCaches(request, mount, status: status)
+        if status == .ok && request.pointee.op == UInt32(CHIMERA_VFS_OP_WRITE) && clearPrivilegesAfterWrite(request) {
+            return
+        }
         complete(request, status)
     }
 
@@ -103,9 +106,15 @@ extension VFSCore {
     /// Answer the front-end: restore its op, completion and caller data,
     /// and call it. Runs on the request's loop.
     func complete(_ request: UnsafeMutablePointer<chimera_vfs_request>, _ status: VFSStatus) {
+        var status = status
+        if status == .exists && request.flags.contains(.exclusiveAdded) {
+            if retryRacedCreate(request) { return }
+            status = .delay
+        }
         if request.flags.contains(.borrowedOpen) {
             returnOpenFile(request)
         }
+        request.flags.subtract([.authorized, .exclusiveAdded, .authorizationRetried])
         request.pointee.status = status.rawValue
         let original = request.scratch[Scratch.originalOp]
         if original != 0 {

@@ -17,15 +17,40 @@ extension VFSCore {
         s[Scratch.frontComplete] = UInt64(UInt(bitPattern: unsafeBitCast(request.pointee.complete, to: Int.self)))
         s[Scratch.frontCallerData] = UInt64(UInt(bitPattern: request.pointee.caller_data))
         s[Scratch.core] = selfBits
-        s[Scratch.flags] = 0
+        // Only the core sets .authorized, on requests it issues itself.
+        s[Scratch.flags] &= RequestFlags.authorized.rawValue
         s[Scratch.mount] = 0
         s[Scratch.originalOp] = 0
         s[Scratch.started] = monotonicNanoseconds()
         request.pointee.status = CHIMERA_OK
+        if request.trailer.pointee.legacyCredential, let cred = request.pointee.cred {
+            request.pointee.cred = upgradeLegacyCredential(cred, request)
+        }
         clearResults(request)
         inFlight[Int(request.pointee.thread_index)].insert(request)
         metrics.count(op: request.pointee.op)
         route(request)
+    }
+
+    /// Copy a 1.0-shaped credential into the request's trailer as a full one.
+    func upgradeLegacyCredential(
+        _ cred: UnsafePointer<chimera_cred>, _ request: UnsafeMutablePointer<chimera_vfs_request>
+    ) -> UnsafePointer<chimera_cred> {
+        let full = UnsafeMutableRawPointer(request.trailer) + MemoryLayout<RequestTrailer>.offset(of: \.credential)!
+        let copy = full.assumingMemoryBound(to: chimera_cred.self)
+        copy.initialize(to: chimera_cred())
+        let legacySize = MemoryLayout<chimera_cred>.offset(of: \.struct_size)!
+        UnsafeMutableRawPointer(copy).copyMemory(from: UnsafeRawPointer(cred), byteCount: legacySize)
+        copy.pointee.struct_size = UInt32(MemoryLayout<chimera_cred>.size)
+        copy.pointee.ngroups = min(copy.pointee.ngroups, UInt32(CHIMERA_GROUPS_MAX))
+        return UnsafePointer(copy)
+    }
+
+    /// Submit a request the core issues on behalf of a caller it already
+    /// authorized (a fallback's steps, a stateless I/O's open).
+    func submitAuthorized(_ request: UnsafeMutablePointer<chimera_vfs_request>) {
+        request.flags.insert(.authorized)
+        submit(request)
     }
 
     @inline(__always)
@@ -76,6 +101,7 @@ extension VFSCore {
             complete(request, status)
             return
         }
+        guard authorize(request, mount) else { return }
         switch Int32(op) {
         case CHIMERA_VFS_OP_GETATTR:
             if answerGetattrFromCache(request) { return }

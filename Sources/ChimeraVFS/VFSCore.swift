@@ -228,11 +228,16 @@ public final class VFSCore: @unchecked Sendable {
     /// The namespace root's wire handle.
     public static let rootHandle = [UInt8](repeating: 0, count: MountID.length)
 
-    /// A zeroed request for loop `thread`.
+    /// A zeroed request for loop `thread`. `legacyCredential`: the caller is
+    /// a front-end built for protocol ABI 1.0, whose credentials end after
+    /// `groups[]`; the core copies them into full ones at submit.
     @inline(__always)
-    public func allocateRequest(thread: UInt32) -> UnsafeMutablePointer<chimera_vfs_request> {
+    public func allocateRequest(
+        thread: UInt32, legacyCredential: Bool = false
+    ) -> UnsafeMutablePointer<chimera_vfs_request> {
         let request = pools[Int(thread)].allocate(thread: thread)
         request.scratch[Scratch.core] = selfBits
+        request.trailer.pointee.legacyCredential = legacyCredential
         return request
     }
 

@@ -1,10 +1,11 @@
 import CChimera
 import NFS3
-import ONCRPC
 
-/// ACCESS (RFC 1813 §3.3.4) from the object's mode, owner and group and the caller's identity after
-/// squashing, as a POSIX server decides it. The modules keep no permission policy of their own, so this is
-/// the answer clients act on.
+/// ACCESS (RFC 1813 §3.3.4) as NFSv3's six bits over the core's answer.
+///
+/// The VFS core decides which of read, write and execute the caller (after squashing) holds, with the
+/// rules every request of every protocol meets (chimera_vfs.h, "Permissions"), so ACCESS never promises
+/// what a later call would refuse. This only maps those three bits to the ones the client asked for.
 enum NFS3Access {
     static let read = NFS3Constants.accessRead
     static let lookup = NFS3Constants.accessLookup
@@ -13,36 +14,26 @@ enum NFS3Access {
     static let delete = NFS3Constants.accessDelete
     static let execute = NFS3Constants.accessExecute
 
-    /// The bits of `requested` that `identity` holds on an object with attributes `attrs`; a read-only export
-    /// grants nothing that changes the object.
-    static func granted(
-        requested: UInt32,
-        attrs: chimera_attrs,
-        identity: RPCIdentity,
-        readOnly: Bool
-    ) -> UInt32 {
-        let mode = attrs.mode
-        let isDirectory = mode & UInt32(CHIMERA_S_IFMT) == UInt32(CHIMERA_S_IFDIR)
+    /// What the core is asked: all of r, w and x.
+    static let posixAll = CHIMERA_VFS_ACCESS_READ | CHIMERA_VFS_ACCESS_WRITE | CHIMERA_VFS_ACCESS_EXECUTE
+
+    /// The bits of `requested` that `posix` (CHIMERA_VFS_ACCESS_* the core granted) gives on an object with
+    /// attributes `attrs`; a read-only export grants nothing that changes the object.
+    static func granted(requested: UInt32, posix: UInt32, attrs: chimera_attrs, readOnly: Bool) -> UInt32 {
+        let isDirectory = attrs.mode & UInt32(CHIMERA_S_IFMT) == UInt32(CHIMERA_S_IFDIR)
+        let r = posix & CHIMERA_VFS_ACCESS_READ != 0
+        let w = posix & CHIMERA_VFS_ACCESS_WRITE != 0
+        let x = posix & CHIMERA_VFS_ACCESS_EXECUTE != 0
         var granted: UInt32 = 0
-        if identity.uid == 0 {
-            // root may do anything but execute a file nobody may execute.
-            granted = read | modify | extend | delete | lookup
-            if isDirectory || mode & 0o111 != 0 { granted |= execute }
-        } else {
-            let bits: UInt32
-            if identity.uid == attrs.uid {
-                bits = (mode >> 6) & 7
-            } else if identity.gid == attrs.gid || identity.groups.contains(attrs.gid) {
-                bits = (mode >> 3) & 7
-            } else {
-                bits = mode & 7
-            }
-            if bits & 4 != 0 { granted |= read }
-            if bits & 2 != 0 { granted |= modify | extend | (isDirectory ? delete : 0) }
-            if bits & 1 != 0 { granted |= isDirectory ? lookup : execute }
+        if r { granted |= read }
+        if w { granted |= modify | extend }
+        if isDirectory {
+            if x { granted |= lookup }
+            // Removing an entry needs write and search on the directory.
+            if w && x { granted |= delete }
+        } else if x {
+            granted |= execute
         }
-        // LOOKUP and DELETE mean something for directories only, EXECUTE for everything else.
-        granted &= isDirectory ? ~execute : ~(lookup | delete)
         if readOnly { granted &= ~(modify | extend | delete) }
         return granted & requested
     }

@@ -49,8 +49,8 @@ extension NFS3Service {
             }
             let granted = NFS3Access.granted(
                 requested: UInt32(truncatingIfNeeded: call.argument),
+                posix: r.pointee.access.r_granted,
                 attrs: r.pointee.r_attrs,
-                identity: call.identity,
                 readOnly: call.readOnly
             )
             call.replySuccess(NFS3AccessRes.ok(NFS3AccessResok(objAttributes: attributes, access: granted)))

@@ -45,8 +45,11 @@ extension NFS3Service {
             call.submit(r, nfs3Completion)
 
         case .access(let a):
-            guard let r = call.makeRequest(op: CHIMERA_VFS_OP_GETATTR, handle: a.object.data) else { return busy(call) }
+            // The core decides (the same rules every protocol's requests
+            // meet); this only maps its r/w/x to NFSv3's six bits.
+            guard let r = call.makeRequest(op: CHIMERA_VFS_OP_ACCESS, handle: a.object.data) else { return busy(call) }
             call.argument = UInt64(a.access)
+            r.pointee.access.requested = NFS3Access.posixAll
             r.pointee.r_attrs.req_mask = stat
             call.submit(r, nfs3Completion)
 

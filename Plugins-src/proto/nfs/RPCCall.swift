@@ -83,6 +83,7 @@ final class RPCCall {
     @inline(__always)
     func setIdentity(_ identity: RPCIdentity) {
         self.identity = identity
+        credential.pointee.struct_size = UInt32(MemoryLayout<chimera_cred>.size)
         credential.pointee.uid = identity.uid
         credential.pointee.gid = identity.gid
         let count = min(identity.groups.count, Int(CHIMERA_GROUPS_MAX))
