@@ -61,6 +61,8 @@ final class ConformanceClient {
     /// The credential every request carries.
     var uid: UInt32 = 0
     var gid: UInt32 = 0
+    /// Supplementary groups (at most CHIMERA_GROUPS_MAX).
+    var groups: [UInt32] = []
 
     init(target: any ConformanceTarget) {
         self.target = target
@@ -81,8 +83,14 @@ final class ConformanceClient {
         let arena = ConformanceArena()
         defer { arena.release() }
         var credential = chimera_cred()
+        credential.struct_size = UInt32(MemoryLayout<chimera_cred>.size)
         credential.uid = uid
         credential.gid = gid
+        let groups = self.groups.prefix(Int(CHIMERA_GROUPS_MAX))
+        credential.ngroups = UInt32(groups.count)
+        withUnsafeMutableBytes(of: &credential.groups) { raw in
+            for (index, group) in groups.enumerated() { raw.storeBytes(of: group, toByteOffset: index * 4, as: UInt32.self) }
+        }
         let reply = await target.perform(
             on: thread,
             { request in
@@ -128,6 +136,15 @@ final class ConformanceClient {
             request.pointee.setattr.attrs = attrs
             request.pointee.setattr.attrs.req_mask = 0
             if let ctime { request.pointee.setattr.guard_ctime = UnsafePointer(arena.value(ctime)) }
+        }
+    }
+
+    /// CHIMERA_VFS_OP_ACCESS: the granted CHIMERA_VFS_ACCESS_* bits in `length`.
+    func access(_ handle: [UInt8], _ requested: UInt32) async -> ConformanceReply {
+        await call(CHIMERA_VFS_OP_ACCESS, handle) { request, _ in
+            request.pointee.access.requested = requested
+        } finish: { request, reply in
+            reply.length = UInt64(request.pointee.access.r_granted)
         }
     }
 
