@@ -54,8 +54,8 @@ def test_every_shipped_config_checks(config):
 def test_version_names_the_abis():
     result = run_chimera("version")
     assert result.returncode == 0
-    assert "vfs module ABI 1.0" in result.stdout
-    assert "protocol plugin ABI 1.0" in result.stdout
+    assert "vfs module ABI 1.1" in result.stdout
+    assert "protocol plugin ABI 1.1" in result.stdout
 
 
 def test_unreadable_file(tmp):
@@ -132,8 +132,8 @@ def test_abi_major_mismatch_names_both_versions(tmp):
     plugin = f"{TEST_PLUGINS}/chimera_vfs_abi_major.so"
     path, result = check(tmp, module_config(plugin))
     assert result.returncode == 78
-    assert one_line(result) == (f"chimera: {path}: server.vfs.m: {plugin} was built for VFS module ABI 2.0; "
-                                "this host speaks ABI 1.0 (major versions differ)")
+    assert one_line(result) == (f"chimera: {path}: server.vfs.m: {plugin} was built for VFS module ABI 2.1; "
+                                "this host speaks ABI 1.1 (major versions differ)")
 
 
 def test_abi_minor_newer_than_host(tmp):
@@ -141,7 +141,7 @@ def test_abi_minor_newer_than_host(tmp):
     path, result = check(tmp, module_config(plugin))
     assert result.returncode == 78
     assert one_line(result) == (f"chimera: {path}: server.vfs.m: {plugin} needs VFS module ABI 1.99; "
-                                "this host speaks ABI 1.0 (upgrade the host)")
+                                "this host speaks ABI 1.1 (upgrade the host)")
 
 
 def test_struct_too_small(tmp):
