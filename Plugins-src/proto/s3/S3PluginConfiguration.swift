@@ -1,3 +1,4 @@
+import CChimera
 import ChimeraPluginKit
 import S3
 
@@ -22,12 +23,26 @@ struct S3PluginConfiguration: Sendable {
 
     static let keys: Set<String> = [
         "port", "region", "credentials", "domain", "bucket_root", "max_object_size", "max_write_bytes_in_flight",
-        "metadata", "max_clock_skew_seconds",
+        "metadata", "max_clock_skew_seconds", "anonymous_uid", "anonymous_gid",
     ]
+
+    /// Who an access key acts as: `credentials[].uid/gid/groups`. A key
+    /// without uid and gid acts as the owner of the bucket's directory.
+    struct Identity: Sendable, Equatable {
+        var uid: UInt32
+        var gid: UInt32
+        /// Supplementary groups, at most CHIMERA_NGROUPS_MAX.
+        var groups: [UInt32]
+    }
 
     var port: UInt16 = 9000
     var region = "us-east-1"
     var credentials: [String: String] = [:]
+    /// The mapped identity of each access key that has one.
+    var identities: [String: Identity] = [:]
+    /// Who anonymous reads act as (`anonymous_uid`, `anonymous_gid`).
+    var anonymousUID: UInt32 = 65534
+    var anonymousGID: UInt32 = 65534
     /// Virtual-hosted style: `<bucket>.<domain>`.
     var domain: String?
     /// Namespace directory whose subdirectories are buckets made by CreateBucket.
@@ -82,7 +97,9 @@ struct S3PluginConfiguration: Sendable {
             }
             metadata = parsed
         }
-        credentials = try Self.credentials(object)
+        if let uid = try object.integer("anonymous_uid", in: 0...0xFFFF_FFFE) { anonymousUID = UInt32(uid) }
+        if let gid = try object.integer("anonymous_gid", in: 0...0xFFFF_FFFE) { anonymousGID = UInt32(gid) }
+        (credentials, identities) = try Self.credentials(object)
 
         let document = try ConfigObject(parsing: config.document, path: "")
         for (name, bucket) in try document.objects("buckets") {
@@ -114,16 +131,19 @@ struct S3PluginConfiguration: Sendable {
         }
     }
 
-    private static func credentials(_ object: ConfigObject) throws(PluginError) -> [String: String] {
-        guard let items = try object.array("credentials") else { return [:] }
+    private static func credentials(
+        _ object: ConfigObject
+    ) throws(PluginError) -> ([String: String], [String: Identity]) {
+        guard let items = try object.array("credentials") else { return ([:], [:]) }
         var out: [String: String] = [:]
+        var identities: [String: Identity] = [:]
         for (index, item) in items.enumerated() {
             let path = "\(object.keyPath("credentials"))[\(index)]"
             guard case .object(let values) = item else {
                 throw PluginError("\(path): expected an object with access_key and secret_key, found \(item.kind)")
             }
             let entry = ConfigObject(path: path, values: values)
-            try entry.rejectUnknownKeys(["access_key", "secret_key"])
+            try entry.rejectUnknownKeys(["access_key", "secret_key", "uid", "gid", "groups"])
             let access = try entry.requiredString("access_key")
             let secret = try entry.requiredString("secret_key")
             guard !access.isEmpty, access.utf8.count <= 128, !access.contains("/"), !access.contains(" ") else {
@@ -134,7 +154,40 @@ struct S3PluginConfiguration: Sendable {
                 throw PluginError("\(entry.keyPath("access_key")): \"\(access)\" is listed twice")
             }
             out[access] = secret
+            if let identity = try identity(entry) { identities[access] = identity }
         }
-        return out
+        return (out, identities)
+    }
+
+    /// `uid` and `gid` come together or not at all; `groups` needs them.
+    private static func identity(_ entry: ConfigObject) throws(PluginError) -> Identity? {
+        let uid = try entry.integer("uid", in: 0...0xFFFF_FFFE)
+        let gid = try entry.integer("gid", in: 0...0xFFFF_FFFE)
+        let groupValues = try entry.array("groups")
+        guard let uid, let gid else {
+            if uid != nil || gid != nil {
+                let missing = uid == nil ? "uid" : "gid"
+                throw PluginError("\(entry.keyPath(missing)): expected with \(missing == "uid" ? "gid" : "uid"), missing")
+            }
+            if groupValues != nil {
+                throw PluginError("\(entry.keyPath("groups")): expected only with uid and gid, which are missing")
+            }
+            return nil
+        }
+        var groups: [UInt32] = []
+        for (index, value) in (groupValues ?? []).enumerated() {
+            guard case .integer(let group) = value, (0...0xFFFF_FFFE).contains(group) else {
+                throw PluginError(
+                    "\(entry.keyPath("groups"))[\(index)]: expected a gid from 0 to 4294967294, found \(value.kind)"
+                )
+            }
+            groups.append(UInt32(group))
+        }
+        guard groups.count <= Int(CHIMERA_NGROUPS_MAX) else {
+            throw PluginError(
+                "\(entry.keyPath("groups")): expected at most \(CHIMERA_NGROUPS_MAX) groups, found \(groups.count)"
+            )
+        }
+        return Identity(uid: UInt32(uid), gid: UInt32(gid), groups: groups)
     }
 }
