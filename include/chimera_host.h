@@ -393,6 +393,13 @@ struct chimera_host {
                                      const char *principal,
                                      uint32_t principal_len, int32_t is_group,
                                      uint32_t *id);
+    /* The user `name` (server.idmap.users, else the host's passwd): its uid,
+     * gid and supplementary groups. groups has *ngroups entries of room; on
+     * return *ngroups is the count written, or the count needed with
+     * CHIMERA_RANGE (nothing written). passwd users list no groups. */
+    int32_t (*idmap_user)(const struct chimera_host *host, const char *name,
+                          uint32_t name_len, uint32_t *uid, uint32_t *gid,
+                          uint32_t *groups, uint32_t *ngroups);
 };
 
 #ifdef __cplusplus

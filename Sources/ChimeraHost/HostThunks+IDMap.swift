@@ -61,6 +61,24 @@ extension HostThunks {
             id.pointee = found
             return CHIMERA_OK
         }
+        host.idmap_user = { host, name, nameLength, uid, gid, groups, count in
+            guard let context = PluginContext.from(host), let text = HostThunks.string(name, nameLength), let uid,
+                let gid, let count
+            else { return CHIMERA_INVAL }
+            guard let user = context.runtime.idmap.user(named: text) else { return CHIMERA_NOENT }
+            guard user.groups.count <= Int(count.pointee) else {
+                count.pointee = UInt32(user.groups.count)
+                return CHIMERA_RANGE
+            }
+            if !user.groups.isEmpty {
+                guard let groups else { return CHIMERA_INVAL }
+                for (index, group) in user.groups.enumerated() { groups[index] = group }
+            }
+            uid.pointee = user.uid
+            gid.pointee = user.gid
+            count.pointee = UInt32(user.groups.count)
+            return CHIMERA_OK
+        }
     }
 
     /// (pointer, length) as a String; nil for NULL or past CHIMERA_PATH_MAX.

@@ -14,7 +14,7 @@ public struct PluginIDMap: @unchecked Sendable {
 
     /// nil when the host predates ABI 1.1 (its struct ends before the idmap functions).
     init?(_ raw: UnsafePointer<chimera_host>) {
-        guard let end = MemoryLayout<chimera_host>.offset(of: \.idmap_principal_to_id),
+        guard let end = MemoryLayout<chimera_host>.offset(of: \.idmap_user),
             Int(raw.pointee.struct_size) >= end + MemoryLayout<UnsafeRawPointer>.size
         else { return nil }
         self.raw = raw
@@ -64,6 +64,27 @@ public struct PluginIDMap: @unchecked Sendable {
         id(principal) { pointer, length, out in
             raw.pointee.idmap_principal_to_id?(raw, pointer, length, group ? 1 : 0, out)
         }
+    }
+
+    /// A user's uid, gid and supplementary groups (server.idmap.users, else passwd).
+    public func user(named name: String) -> (uid: UInt32, gid: UInt32, groups: [UInt32])? {
+        var capacity: UInt32 = 64
+        for _ in 0..<2 {
+            var uid: UInt32 = 0
+            var gid: UInt32 = 0
+            var groups = [UInt32](repeating: 0, count: Int(capacity))
+            var count = capacity
+            let status = Array(name.utf8CString).withUnsafeBufferPointer { chars in
+                groups.withUnsafeMutableBufferPointer { out in
+                    raw.pointee.idmap_user?(
+                        raw, chars.baseAddress, UInt32(chars.count - 1), &uid, &gid, out.baseAddress, &count)
+                }
+            }
+            if status == CHIMERA_OK { return (uid, gid, Array(groups.prefix(Int(count)))) }
+            guard status == CHIMERA_RANGE else { return nil }
+            capacity = count
+        }
+        return nil
     }
 
     private static func split(_ identity: Identity) -> (UInt32, Int32) {

@@ -10,7 +10,7 @@ struct HostIDMapABITests {
         let map = try ChimeraIDMap(
             config: try ConfigObject(
                 parsing: #"{"domain": "example.com", "domain_sid": "S-1-5-21-1-2-3", "groups": {"eng": 2000},"#
-                    + #" "users": {"alice": {"uid": 1000, "gid": 2000}}}"#,
+                    + #" "users": {"alice": {"uid": 1000, "gid": 2000, "groups": [5, 6]}}}"#,
                 path: "server.idmap"
             )
         )
@@ -35,6 +35,9 @@ struct HostIDMapABITests {
         #expect(idmap.principal(.user(4242)) == "4242")
         #expect(idmap.id(principal: "alice@example.com", group: false) == 1000)
         #expect(idmap.id(principal: "eng@example.com", group: true) == 2000)
+        let alice = try #require(idmap.user(named: "alice"))
+        #expect(alice.uid == 1000 && alice.gid == 2000 && alice.groups == [5, 6])
+        #expect(idmap.user(named: "mallory") == nil)
     }
 
     @Test("a too-small buffer answers RANGE with the length needed and writes nothing")

@@ -114,3 +114,25 @@ def test_anonymous_reads_act_as_the_anonymous_uid(server):
     private = requests.get(f"{url}/private.txt", timeout=30)
     assert private.status_code == 403
     assert b"<Code>AccessDenied</Code>" in private.content
+
+
+def test_a_key_may_name_an_idmap_user(tmp_path):
+    root = tmp_path / "linux"
+    root.mkdir()
+    os.chmod(root, 0o777)
+    port = free_port()
+    config = {"server": {"threads": 1, "delegation_threads": 1,
+                         "idmap": {"domain": "example.com", "users": {"carol": {"uid": 4100, "gid": 4200}}},
+                         "vfs": {"linux": {"config": {"root": str(root)}}},
+                         "protocols": {"s3": {"port": port, "credentials": [
+                             {"access_key": "AKIACAROL", "secret_key": "carol-secret", "user": "carol"}]}}},
+              "mounts": {"linux": {"module": "linux", "path": "/"}},
+              "buckets": {"users": {"path": "/linux"}}}
+    with serve(config, wait_ports=[port]):
+        carol = boto3.client("s3", endpoint_url=f"http://127.0.0.1:{port}", aws_access_key_id="AKIACAROL",
+                             aws_secret_access_key="carol-secret", region_name="us-east-1",
+                             config=Config(s3={"addressing_style": "path"}, retries={"max_attempts": 1},
+                                           signature_version="s3v4", connect_timeout=10, read_timeout=60))
+        carol.put_object(Bucket="users", Key="carol.txt", Body=b"c")
+        stat = os.stat(root / "carol.txt")
+        assert (stat.st_uid, stat.st_gid) == (4100, 4200)

@@ -25,7 +25,9 @@ final class S3Plugin: ProtocolPlugin {
 
     init(host: PluginHost, config: ProtocolPluginConfig) throws(PluginError) {
         self.host = host
-        configuration = try S3PluginConfiguration(config)
+        var configuration = try S3PluginConfiguration(config)
+        try configuration.resolveUsers(host.idmap)
+        self.configuration = configuration
         router = S3Router(virtualHostDomain: configuration.domain)
         credentials = S3CallerCredentials(configuration)
         startTime = S3Clock.now()

@@ -40,6 +40,10 @@ struct S3PluginConfiguration: Sendable {
     var credentials: [String: String] = [:]
     /// The mapped identity of each access key that has one.
     var identities: [String: Identity] = [:]
+    /// Keys mapped by `credentials[].user` to a host ID-map user, resolved
+    /// by ``resolveUsers(_:)`` (the host's map is not known while parsing);
+    /// the value is the user and the key path for errors.
+    var users: [String: (name: String, path: String)] = [:]
     /// Who anonymous reads act as (`anonymous_uid`, `anonymous_gid`).
     var anonymousUID: UInt32 = 65534
     var anonymousGID: UInt32 = 65534
@@ -99,7 +103,7 @@ struct S3PluginConfiguration: Sendable {
         }
         if let uid = try object.integer("anonymous_uid", in: 0...0xFFFF_FFFE) { anonymousUID = UInt32(uid) }
         if let gid = try object.integer("anonymous_gid", in: 0...0xFFFF_FFFE) { anonymousGID = UInt32(gid) }
-        (credentials, identities) = try Self.credentials(object)
+        (credentials, identities, users) = try Self.credentials(object)
 
         let document = try ConfigObject(parsing: config.document, path: "")
         for (name, bucket) in try document.objects("buckets") {
@@ -133,17 +137,18 @@ struct S3PluginConfiguration: Sendable {
 
     private static func credentials(
         _ object: ConfigObject
-    ) throws(PluginError) -> ([String: String], [String: Identity]) {
-        guard let items = try object.array("credentials") else { return ([:], [:]) }
+    ) throws(PluginError) -> ([String: String], [String: Identity], [String: (name: String, path: String)]) {
+        guard let items = try object.array("credentials") else { return ([:], [:], [:]) }
         var out: [String: String] = [:]
         var identities: [String: Identity] = [:]
+        var users: [String: (name: String, path: String)] = [:]
         for (index, item) in items.enumerated() {
             let path = "\(object.keyPath("credentials"))[\(index)]"
             guard case .object(let values) = item else {
                 throw PluginError("\(path): expected an object with access_key and secret_key, found \(item.kind)")
             }
             let entry = ConfigObject(path: path, values: values)
-            try entry.rejectUnknownKeys(["access_key", "secret_key", "uid", "gid", "groups"])
+            try entry.rejectUnknownKeys(["access_key", "secret_key", "uid", "gid", "groups", "user"])
             let access = try entry.requiredString("access_key")
             let secret = try entry.requiredString("secret_key")
             guard !access.isEmpty, access.utf8.count <= 128, !access.contains("/"), !access.contains(" ") else {
@@ -154,9 +159,33 @@ struct S3PluginConfiguration: Sendable {
                 throw PluginError("\(entry.keyPath("access_key")): \"\(access)\" is listed twice")
             }
             out[access] = secret
-            if let identity = try identity(entry) { identities[access] = identity }
+            let identity = try identity(entry)
+            if let user = try entry.string("user") {
+                guard identity == nil, !entry.contains("groups") else {
+                    throw PluginError("\(entry.keyPath("user")): expected either user or uid/gid/groups, found both")
+                }
+                guard !user.isEmpty else { throw PluginError("\(entry.keyPath("user")): must not be empty") }
+                users[access] = (user, entry.keyPath("user"))
+            }
+            if let identity { identities[access] = identity }
         }
-        return (out, identities)
+        return (out, identities, users)
+    }
+
+    /// Give each `user` key the uid, gid and groups the host's ID map has
+    /// for that user; an unknown user stops the server with one line.
+    mutating func resolveUsers(_ idmap: PluginIDMap?) throws(PluginError) {
+        for (access, user) in users.sorted(by: { $0.key < $1.key }) {
+            guard let idmap else {
+                throw PluginError("\(user.path): the host has no ID map (ABI 1.1) to find user \"\(user.name)\" in")
+            }
+            guard let found = idmap.user(named: user.name) else {
+                throw PluginError(
+                    "\(user.path): expected a user of server.idmap.users or the host's passwd, found \"\(user.name)\""
+                )
+            }
+            identities[access] = Identity(uid: found.uid, gid: found.gid, groups: found.groups)
+        }
     }
 
     /// `uid` and `gid` come together or not at all; `groups` needs them.
