@@ -23,6 +23,9 @@
  *
  * Changelog
  *   1.0  First version.
+ *   1.1  ID mapping (idmap_*): uid/gid <-> names, SIDs, name@domain.
+ *        Appended; a plugin checks struct_size (or abi_minor >= 1) before
+ *        calling them.
  */
 #ifndef CHIMERA_HOST_H
 #define CHIMERA_HOST_H
@@ -35,7 +38,7 @@ extern "C" {
 #endif
 
 #define CHIMERA_HOST_ABI_MAJOR 1
-#define CHIMERA_HOST_ABI_MINOR 0
+#define CHIMERA_HOST_ABI_MINOR 1
 
 /* Opaque host objects. */
 struct chimera_metric;
@@ -346,6 +349,57 @@ struct chimera_host {
      * attribute cache. Any thread. */
     void (*attr_update)(const struct chimera_host *host, const uint8_t *fh,
                         uint32_t fh_len, const struct chimera_attrs *attrs);
+
+    /* -- identity mapping (ABI 1.1) ----------------------------------------- */
+
+    /*
+     * One map for every protocol, loaded at start from server.idmap and the
+     * host's /etc/passwd and /etc/group (never NSS): each call is a lookup in
+     * memory, never blocks, and may be made from any thread, loops included.
+     *
+     * Strings in are (pointer, length), need no NUL. Strings out are written
+     * to the caller's buf of *len bytes, without NUL; on return *len is the
+     * length written, or the length needed when the answer is
+     * CHIMERA_RANGE (nothing written). Returns CHIMERA_OK, CHIMERA_NOENT (no
+     * mapping), CHIMERA_RANGE, or CHIMERA_INVAL (NULL pointer).
+     *
+     * SIDs: uid u is <domain_sid>-(1000 + 2u), gid g is <domain_sid>-(1001 +
+     * 2g) (idmap_rid style, reversible); NOENT without server.idmap.domain_sid.
+     * Principals: "name@domain", or the decimal id when the id has no name or
+     * no domain is configured (RFC 7530 section 5.9); parsing accepts both.
+     */
+    int32_t (*idmap_uid_to_name)(const struct chimera_host *host, uint32_t uid,
+                                 char *buf, uint32_t *len);
+    int32_t (*idmap_name_to_uid)(const struct chimera_host *host,
+                                 const char *name, uint32_t name_len,
+                                 uint32_t *uid);
+    int32_t (*idmap_gid_to_name)(const struct chimera_host *host, uint32_t gid,
+                                 char *buf, uint32_t *len);
+    int32_t (*idmap_name_to_gid)(const struct chimera_host *host,
+                                 const char *name, uint32_t name_len,
+                                 uint32_t *gid);
+    /* is_group 0: id is a uid; 1: a gid. */
+    int32_t (*idmap_id_to_sid)(const struct chimera_host *host, uint32_t id,
+                               int32_t is_group, char *buf, uint32_t *len);
+    /* *is_group set to 0 (uid) or 1 (gid). NOENT: another domain, or a RID
+     * below 1000. */
+    int32_t (*idmap_sid_to_id)(const struct chimera_host *host,
+                               const char *sid, uint32_t sid_len,
+                               uint32_t *id, int32_t *is_group);
+    int32_t (*idmap_id_to_principal)(const struct chimera_host *host,
+                                     uint32_t id, int32_t is_group,
+                                     char *buf, uint32_t *len);
+    int32_t (*idmap_principal_to_id)(const struct chimera_host *host,
+                                     const char *principal,
+                                     uint32_t principal_len, int32_t is_group,
+                                     uint32_t *id);
+    /* The user `name` (server.idmap.users, else the host's passwd): its uid,
+     * gid and supplementary groups. groups has *ngroups entries of room; on
+     * return *ngroups is the count written, or the count needed with
+     * CHIMERA_RANGE (nothing written). passwd users list no groups. */
+    int32_t (*idmap_user)(const struct chimera_host *host, const char *name,
+                          uint32_t name_len, uint32_t *uid, uint32_t *gid,
+                          uint32_t *groups, uint32_t *ngroups);
 };
 
 #ifdef __cplusplus

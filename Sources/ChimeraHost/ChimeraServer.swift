@@ -29,7 +29,8 @@ public final class ChimeraServer: @unchecked Sendable {
         let executor = HostExecutor(loops: config.threads, delegation: config.delegationThreads)
         self.executor = executor
         self.runtime = HostRuntime(
-            logger: logger, executor: executor, loops: config.threads, delegation: config.delegationThreads)
+            logger: logger, executor: executor, loops: config.threads, delegation: config.delegationThreads,
+            idmap: config.idmap)
     }
 
     // MARK: Start

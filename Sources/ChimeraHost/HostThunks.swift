@@ -186,6 +186,7 @@ enum HostThunks {
                 module: module, moduleHandle: UnsafeRawBufferPointer(start: fh, count: Int(length)),
                 attributes: attrs.pointee)
         }
+        installIDMap(&host)
         return host
     }()
 

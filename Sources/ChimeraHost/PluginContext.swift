@@ -66,9 +66,12 @@ final class HostRuntime: @unchecked Sendable {
     let delegationCount: Int
     var core: VFSCore?
     var listenerRequests: [ListenerRequest] = []
+    /// Behind the `idmap_*` functions of `chimera_host` (ABI 1.1).
+    let idmap: ChimeraIDMap
 
-    init(logger: Logger, executor: HostExecutor?, loops: Int, delegation: Int) {
+    init(logger: Logger, executor: HostExecutor?, loops: Int, delegation: Int, idmap: ChimeraIDMap = ChimeraIDMap()) {
         self.logger = logger
+        self.idmap = idmap
         self.executor = executor
         self.loopCount = loops
         self.delegationCount = delegation

@@ -48,10 +48,12 @@ public struct ServerConfig: Sendable {
     public var modules: [ModuleEntry]
     public var protocols: [ProtocolEntry]
     public var mounts: [MountEntry]
+    /// `server.idmap` with the host's passwd and group (ChimeraIDMap.swift).
+    public var idmap = ChimeraIDMap()
 
     static let serverKeys: Set<String> = [
         "threads", "delegation_threads", "plugin_dir", "bind_address", "metrics_port", "log_level", "vfs", "protocols",
-        "request_timeout_ms",
+        "request_timeout_ms", "idmap",
     ]
     static let topKeys: Set<String> = ["server", "mounts", "shares", "buckets"]
     static let logLevels = ["trace", "debug", "info", "notice", "warning", "error", "critical"]
@@ -191,10 +193,12 @@ public struct ServerConfig: Sendable {
             try checkEntryTypes(root, key)
         }
 
-        return ServerConfig(
+        var config = ServerConfig(
             file: file, document: text, threads: threads, delegationThreads: delegation,
             pluginDirectory: pluginDirectory, bindAddress: bindAddress, metricsPort: metricsPort, logLevel: logLevel,
             requestTimeoutMilliseconds: timeout, modules: modules, protocols: protocols, mounts: mounts)
+        config.idmap = try ChimeraIDMap.loadingHostFiles(try server.object("idmap"))
+        return config
     }
 
     /// Each member of an object of objects must itself be an object.

@@ -59,7 +59,10 @@ final class S3BucketState {
         }
         let finish: (S3Handle) -> Void = { [self] root in
             stagingRoot = root
-            S3BucketState.directory(kind.rawValue, in: root, client: client) { [self] result in
+            // Every key stages here: world-writable and sticky (as /tmp), made
+            // by the server so no one key owns it.
+            S3BucketState.directory(kind.rawValue, in: root, mode: 0o1777, client: client.asServer) {
+                [self] result in
                 if case .success(let handle) = result { staging[kind] = handle }
                 done(result)
             }
@@ -68,7 +71,8 @@ final class S3BucketState {
             finish(stagingRoot)
             return
         }
-        S3BucketState.directory(S3BucketState.stagingName, in: handle, client: client) { result in
+        S3BucketState.directory(S3BucketState.stagingName, in: handle, mode: 0o755, client: client.asServer) {
+            result in
             switch result {
             case .success(let root): finish(root)
             case .failure(let error): done(.failure(error))
@@ -86,6 +90,7 @@ final class S3BucketState {
     static func directory(
         _ name: String,
         in parent: S3Handle,
+        mode: UInt32 = 0o755,
         client: S3VFSClient,
         done: @escaping (Result<S3Handle, S3Error>) -> Void
     ) {
@@ -101,7 +106,7 @@ final class S3BucketState {
                 done(.failure(S3StatusMapping.error(found.status)))
                 return
             }
-            client.mkdir(name, in: parent, hidden: true) { made in
+            client.mkdir(name, in: parent, hidden: true, mode: mode) { made in
                 if made.ok {
                     done(.success(made.handle))
                 } else if made.status == .exists {

@@ -21,7 +21,8 @@ final class S3Connection: ProtocolConnection {
         self.loop = loop
         self.connection = connection
         self.info = info
-        client = S3VFSClient(vfs: vfs, thread: info.threadIndex, credential: loop.plugin.credential, work: work)
+        let server = loop.plugin.credentials.server
+        client = S3VFSClient(vfs: vfs, thread: info.threadIndex, credential: server, server: server, work: work)
         work.onIdle = { [unowned self] in releaseIfDone() }
     }
 

@@ -150,7 +150,7 @@ extension S3Exchange {
                         return
                     }
                     uploadDirectory = found.handle
-                    upload.open(in: found.handle, name: stagingName("tmp"))
+                    upload.open(in: found.handle, name: stagingName("tmp"), as: client)
                 }
             }
         }

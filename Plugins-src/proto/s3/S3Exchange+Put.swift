@@ -52,7 +52,7 @@ extension S3Exchange {
             bucket.stagingDirectory(.tmp, client: client) { [self] result in
                 switch result {
                 case .failure(let error): upload.fail(error)
-                case .success(let directory): upload.open(in: directory, name: stagingName("put"))
+                case .success(let directory): upload.open(in: directory, name: stagingName("put"), as: client)
                 }
             }
         }

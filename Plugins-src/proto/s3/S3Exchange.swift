@@ -42,6 +42,7 @@ final class S3Exchange {
     init(connection: S3Connection, head: chimera_http_head) {
         self.connection = connection
         self.loop = connection.loop
+        credential = connection.loop.plugin.credentials.anonymous
         requestID = connection.loop.nextRequestID(connection: connection.info.connectionID)
         started = S3Clock.monotonicNanoseconds()
         method = String(decoding: head.methodBytes, as: UTF8.self)
@@ -64,7 +65,11 @@ final class S3Exchange {
     }
 
     private var parseError: S3Error?
-    var client: S3VFSClient { connection.client }
+    /// Who this request acts as: set from its signing key once it is
+    /// authenticated, and again once its bucket (whose owner an unmapped key
+    /// acts as) is resolved.
+    private(set) var credential: UnsafePointer<chimera_cred>
+    var client: S3VFSClient { connection.client.acting(as: credential) }
     var host: PluginHost { loop.host }
     var configuration: S3PluginConfiguration { loop.configuration }
     var isHead: Bool { method == "HEAD" }
@@ -86,6 +91,7 @@ final class S3Exchange {
             guard let request else { throw S3Error(.invalidRequest) }
             let operation = try loop.plugin.router.route(request)
             authentication = try loop.verifier.authenticate(request, now: S3Clock.now())
+            credential = loop.plugin.credentials.credential(for: authentication, bucket: nil)
             try authorize(operation)
             try dispatch(operation, request: request)
         } catch {
@@ -142,9 +148,12 @@ final class S3Exchange {
 
     /// Resolve `name`, then run `body` with it; failures answer the request.
     func withBucket(_ name: String, _ body: @escaping (S3BucketState) throws(S3Error) -> Void) {
-        loop.bucket(name, client: client) { [self] result in
+        // The bucket's path is configuration: resolved as the server, so an
+        // unmapped key can learn the owner it acts as.
+        loop.bucket(name, client: connection.client) { [self] result in
             switch result {
             case .success(let bucket):
+                credential = loop.plugin.credentials.credential(for: authentication, bucket: bucket)
                 do throws(S3Error) { try body(bucket) } catch { fail(error) }
             case .failure(let error):
                 fail(error)

@@ -17,18 +17,19 @@ final class S3Plugin: ProtocolPlugin {
     let host: PluginHost
     let configuration: S3PluginConfiguration
     let router: S3Router
-    /// The credential VFS requests carry: S3 users act as root.
-    let credential: UnsafeMutablePointer<chimera_cred>
+    /// The credential each request carries, by the key that signed it.
+    let credentials: S3CallerCredentials
     /// Reported as every configured bucket's creation date.
     let startTime: S3Timestamp
     let owner: S3XMLResponses.Owner
 
     init(host: PluginHost, config: ProtocolPluginConfig) throws(PluginError) {
         self.host = host
-        configuration = try S3PluginConfiguration(config)
+        var configuration = try S3PluginConfiguration(config)
+        try configuration.resolveUsers(host.idmap)
+        self.configuration = configuration
         router = S3Router(virtualHostDomain: configuration.domain)
-        credential = .allocate(capacity: 1)
-        credential.initialize(to: chimera_cred())
+        credentials = S3CallerCredentials(configuration)
         startTime = S3Clock.now()
         owner = S3XMLResponses.Owner(id: "6368696d657261", displayName: "chimera")
         try host.listen(ListenerRequest(name: "s3", framing: .http1, port: configuration.port))

@@ -1,3 +1,4 @@
+import CChimera
 import ChimeraPluginKit
 import S3
 
@@ -22,12 +23,30 @@ struct S3PluginConfiguration: Sendable {
 
     static let keys: Set<String> = [
         "port", "region", "credentials", "domain", "bucket_root", "max_object_size", "max_write_bytes_in_flight",
-        "metadata", "max_clock_skew_seconds",
+        "metadata", "max_clock_skew_seconds", "anonymous_uid", "anonymous_gid",
     ]
+
+    /// Who an access key acts as: `credentials[].uid/gid/groups`. A key
+    /// without uid and gid acts as the owner of the bucket's directory.
+    struct Identity: Sendable, Equatable {
+        var uid: UInt32
+        var gid: UInt32
+        /// Supplementary groups, at most CHIMERA_NGROUPS_MAX.
+        var groups: [UInt32]
+    }
 
     var port: UInt16 = 9000
     var region = "us-east-1"
     var credentials: [String: String] = [:]
+    /// The mapped identity of each access key that has one.
+    var identities: [String: Identity] = [:]
+    /// Keys mapped by `credentials[].user` to a host ID-map user, resolved
+    /// by ``resolveUsers(_:)`` (the host's map is not known while parsing);
+    /// the value is the user and the key path for errors.
+    var users: [String: (name: String, path: String)] = [:]
+    /// Who anonymous reads act as (`anonymous_uid`, `anonymous_gid`).
+    var anonymousUID: UInt32 = 65534
+    var anonymousGID: UInt32 = 65534
     /// Virtual-hosted style: `<bucket>.<domain>`.
     var domain: String?
     /// Namespace directory whose subdirectories are buckets made by CreateBucket.
@@ -82,7 +101,9 @@ struct S3PluginConfiguration: Sendable {
             }
             metadata = parsed
         }
-        credentials = try Self.credentials(object)
+        if let uid = try object.integer("anonymous_uid", in: 0...0xFFFF_FFFE) { anonymousUID = UInt32(uid) }
+        if let gid = try object.integer("anonymous_gid", in: 0...0xFFFF_FFFE) { anonymousGID = UInt32(gid) }
+        (credentials, identities, users) = try Self.credentials(object)
 
         let document = try ConfigObject(parsing: config.document, path: "")
         for (name, bucket) in try document.objects("buckets") {
@@ -114,16 +135,20 @@ struct S3PluginConfiguration: Sendable {
         }
     }
 
-    private static func credentials(_ object: ConfigObject) throws(PluginError) -> [String: String] {
-        guard let items = try object.array("credentials") else { return [:] }
+    private static func credentials(
+        _ object: ConfigObject
+    ) throws(PluginError) -> ([String: String], [String: Identity], [String: (name: String, path: String)]) {
+        guard let items = try object.array("credentials") else { return ([:], [:], [:]) }
         var out: [String: String] = [:]
+        var identities: [String: Identity] = [:]
+        var users: [String: (name: String, path: String)] = [:]
         for (index, item) in items.enumerated() {
             let path = "\(object.keyPath("credentials"))[\(index)]"
             guard case .object(let values) = item else {
                 throw PluginError("\(path): expected an object with access_key and secret_key, found \(item.kind)")
             }
             let entry = ConfigObject(path: path, values: values)
-            try entry.rejectUnknownKeys(["access_key", "secret_key"])
+            try entry.rejectUnknownKeys(["access_key", "secret_key", "uid", "gid", "groups", "user"])
             let access = try entry.requiredString("access_key")
             let secret = try entry.requiredString("secret_key")
             guard !access.isEmpty, access.utf8.count <= 128, !access.contains("/"), !access.contains(" ") else {
@@ -134,7 +159,64 @@ struct S3PluginConfiguration: Sendable {
                 throw PluginError("\(entry.keyPath("access_key")): \"\(access)\" is listed twice")
             }
             out[access] = secret
+            let identity = try identity(entry)
+            if let user = try entry.string("user") {
+                guard identity == nil, !entry.contains("groups") else {
+                    throw PluginError("\(entry.keyPath("user")): expected either user or uid/gid/groups, found both")
+                }
+                guard !user.isEmpty else { throw PluginError("\(entry.keyPath("user")): must not be empty") }
+                users[access] = (user, entry.keyPath("user"))
+            }
+            if let identity { identities[access] = identity }
         }
-        return out
+        return (out, identities, users)
+    }
+
+    /// Give each `user` key the uid, gid and groups the host's ID map has
+    /// for that user; an unknown user stops the server with one line.
+    mutating func resolveUsers(_ idmap: PluginIDMap?) throws(PluginError) {
+        for (access, user) in users.sorted(by: { $0.key < $1.key }) {
+            guard let idmap else {
+                throw PluginError("\(user.path): the host has no ID map (ABI 1.1) to find user \"\(user.name)\" in")
+            }
+            guard let found = idmap.user(named: user.name) else {
+                throw PluginError(
+                    "\(user.path): expected a user of server.idmap.users or the host's passwd, found \"\(user.name)\""
+                )
+            }
+            identities[access] = Identity(uid: found.uid, gid: found.gid, groups: found.groups)
+        }
+    }
+
+    /// `uid` and `gid` come together or not at all; `groups` needs them.
+    private static func identity(_ entry: ConfigObject) throws(PluginError) -> Identity? {
+        let uid = try entry.integer("uid", in: 0...0xFFFF_FFFE)
+        let gid = try entry.integer("gid", in: 0...0xFFFF_FFFE)
+        let groupValues = try entry.array("groups")
+        guard let uid, let gid else {
+            if uid != nil || gid != nil {
+                let missing = uid == nil ? "uid" : "gid"
+                throw PluginError("\(entry.keyPath(missing)): expected with \(missing == "uid" ? "gid" : "uid"), missing")
+            }
+            if groupValues != nil {
+                throw PluginError("\(entry.keyPath("groups")): expected only with uid and gid, which are missing")
+            }
+            return nil
+        }
+        var groups: [UInt32] = []
+        for (index, value) in (groupValues ?? []).enumerated() {
+            guard case .integer(let group) = value, (0...0xFFFF_FFFE).contains(group) else {
+                throw PluginError(
+                    "\(entry.keyPath("groups"))[\(index)]: expected a gid from 0 to 4294967294, found \(value.kind)"
+                )
+            }
+            groups.append(UInt32(group))
+        }
+        guard groups.count <= Int(CHIMERA_NGROUPS_MAX) else {
+            throw PluginError(
+                "\(entry.keyPath("groups")): expected at most \(CHIMERA_NGROUPS_MAX) groups, found \(groups.count)"
+            )
+        }
+        return Identity(uid: UInt32(uid), gid: UInt32(gid), groups: groups)
     }
 }

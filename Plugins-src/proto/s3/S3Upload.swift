@@ -27,7 +27,10 @@ final class S3Upload {
     }
 
     private let connection: S3Connection
-    private let client: S3VFSClient
+    /// Who the staging file is made and written as: the exchange's client,
+    /// given to ``open(in:name:as:)`` once the bucket (and so the credential
+    /// of an unmapped key) is known.
+    private var client: S3VFSClient
     private var body: S3RequestBody
     private let window: Int
     private var queue: [Pending] = []
@@ -62,9 +65,10 @@ final class S3Upload {
         self.completion = completion
     }
 
-    /// Create the staging file `name` in `directory` and start writing.
-    func open(in directory: S3Handle, name: String) {
+    /// Create the staging file `name` in `directory` as `client` and start writing.
+    func open(in directory: S3Handle, name: String, as client: S3VFSClient) {
         guard failure == nil else { return }
+        self.client = client
         self.directory = directory
         self.name = name
         opening = true

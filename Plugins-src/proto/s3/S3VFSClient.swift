@@ -10,7 +10,18 @@ struct S3VFSClient {
     let vfs: FrontEndVFS
     let thread: UInt32
     let credential: UnsafePointer<chimera_cred>
+    /// The plugin's own identity, for the staging directories every key shares.
+    let server: UnsafePointer<chimera_cred>
     let work: S3WorkCounter
+
+    /// The same client acting as `credential` (per request: a connection
+    /// carries requests signed by different keys).
+    func acting(as credential: UnsafePointer<chimera_cred>) -> S3VFSClient {
+        S3VFSClient(vfs: vfs, thread: thread, credential: credential, server: server, work: work)
+    }
+
+    /// The same client acting as the plugin itself.
+    var asServer: S3VFSClient { acting(as: server) }
 
     static let statMask = VFSAttributeMask.stat.union([.change, .btime]).rawValue
 
@@ -90,7 +101,13 @@ struct S3VFSClient {
         run(CHIMERA_VFS_OP_GETATTR, on: handle, hidden: hidden, fill: { _, _ in }, done: done)
     }
 
-    func mkdir(_ name: String, in directory: S3Handle, hidden: Bool = false, done: @escaping (S3VFSReply) -> Void) {
+    func mkdir(
+        _ name: String,
+        in directory: S3Handle,
+        hidden: Bool = false,
+        mode: UInt32 = 0o755,
+        done: @escaping (S3VFSReply) -> Void
+    ) {
         run(
             CHIMERA_VFS_OP_MKDIR,
             on: directory,
@@ -100,7 +117,7 @@ struct S3VFSClient {
                 request.pointee.mkdir.name = pointer
                 request.pointee.mkdir.name_len = length
                 request.pointee.mkdir.attrs.valid_mask = VFSAttributeMask.mode.rawValue
-                request.pointee.mkdir.attrs.mode = UInt32(CHIMERA_S_IFDIR) | 0o755
+                request.pointee.mkdir.attrs.mode = UInt32(CHIMERA_S_IFDIR) | mode
             },
             done: done
         )
