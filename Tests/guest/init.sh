@@ -5,10 +5,11 @@
 # and "QSDONE" at the end; then the guest powers off.
 export PATH=/bin:/sbin
 log() { echo "QS: $*"; }
+[ -r /proc/cmdline ] || mount -t proc proc /proc
 for kv in $(cat /proc/cmdline); do
   case "$kv" in qs.*=*) k=${kv%%=*}; k=${k#qs.}; eval "QS_$k=\${kv#*=}" ;; esac
 done
-SRV=${QS_srv:?}; NFSOPT="vers=3,proto=tcp,port=$QS_nfsport,mountproto=tcp,mountport=$QS_mntport,addr=$SRV,mountaddr=$SRV,nolock"
+SRV=${QS_srv:-10.223.0.1}; NFSOPT="vers=3,proto=tcp,port=$QS_nfsport,mountproto=tcp,mountport=$QS_mntport,addr=$SRV,mountaddr=$SRV,nolock"
 
 dropc() { sync; echo 3 > /proc/sys/vm/drop_caches; }
 sum() { s=$(sha256sum < "$1"); echo "${s%% *}"; }
@@ -97,7 +98,7 @@ if [ "$1" = __w ]; then
 fi
 
 # ---------------------------------------------------------------- PID 1
-mount -t proc proc /proc; mount -t sysfs sysfs /sys; mount -t devtmpfs devtmpfs /dev; mount -t tmpfs -o size=400m tmpfs /tmp
+mount -t sysfs sysfs /sys; mount -t devtmpfs devtmpfs /dev; mount -t tmpfs -o size=400m tmpfs /tmp
 echo; log "init start: $(cat /proc/cmdline)"
 while read -r ko; do
   insmod "$ko" 2>/tmp/e || grep -q 'File exists' /tmp/e || log "insmod $ko failed: $(cat /tmp/e)"
