@@ -44,7 +44,9 @@ w_meta() {
   echo over > "$D/m5"; mv "$D/m5" "$D/m2"; [ "$(cat "$D/m2")" = over ]   # rename over an existing file
   rm "$D/m2" "$D/m4" "$D/md2/m3"; rmdir "$D/md2"
   dropc; [ -z "$(ls -A "$D" | grep '^m')" ]
-  if rmdir "$D" 2>/dev/null; then echo "rmdir of a non-empty dir succeeded"; exit 1; fi
+  mkdir "$D/ne"; : > "$D/ne/f"
+  if rmdir "$D/ne" 2>/dev/null; then echo "rmdir of a non-empty dir succeeded"; exit 1; fi
+  rm "$D/ne/f"; rmdir "$D/ne"
   echo "create stat rename link symlink chmod truncate rename-over remove: ok"
 }
 w_tar() {
