@@ -14,6 +14,7 @@ TOP_MODS="virtio_pci virtio_net nfsv3"
 
 W=$(mktemp -d /tmp/chimera-initramfs.XXXXXX)
 trap 'rm -rf "$W"' EXIT
+chmod 0755 "$W"   # the guest's / (mktemp makes it 0700: uid 1000 could not run anything)
 mkdir -p "$W"/{bin,sbin,etc,proc,sys,dev,tmp,mnt,run,"lib/modules/$KVER"}
 cp /bin/busybox "$W/bin/busybox"
 for a in $(/bin/busybox --list); do

@@ -79,17 +79,18 @@ w_perms() {
   mkdir "$D/p755" "$D/p777" && chmod 0755 "$D/p755" && chmod 0777 "$D/p777" && echo root > "$D/rootfile" &&
     chmod 0644 "$D/rootfile" && chmod 0755 "$D" || return 1
   rc=0
+  [ "$(runas 1000 1000 /bin/sh -c 'echo $(id -u):$(id -g)')" = 1000:1000 ] || { echo "FAIL runas cannot run a shell as 1000:1000"; return 1; }
   out=$(runas 1000 1000 /bin/sh -c ": > '$D/p755/x'" 2>&1) && { echo "FAIL create in root 0755 dir succeeded"; rc=1; } ||
-    case $out in *"Permission denied"*) echo "create in root 0755 dir: EACCES ok" ;; *) echo "FAIL create: $out"; rc=1 ;; esac
+    case $out in *"$D/p755/x"*"Permission denied"*) echo "create in root 0755 dir: EACCES ok" ;; *) echo "FAIL create: $out"; rc=1 ;; esac
   out=$(runas 1000 1000 /bin/sh -c "echo x >> '$D/rootfile'" 2>&1) && { echo "FAIL write to root 0644 file succeeded"; rc=1; } ||
-    case $out in *"Permission denied"*) echo "write to root 0644 file: EACCES ok" ;; *) echo "FAIL write: $out"; rc=1 ;; esac
+    case $out in *"$D/rootfile"*"Permission denied"*) echo "write to root 0644 file: EACCES ok" ;; *) echo "FAIL write: $out"; rc=1 ;; esac
   [ "$(cat "$D/rootfile")" = root ] || { echo "FAIL rootfile changed"; rc=1; }
   if runas 1000 1000 /bin/sh -c "echo mine > '$D/p777/y'"; then
     o=$(stat -c %u:%g "$D/p777/y"); dropc; o2=$(stat -c %u:%g "$D/p777/y")
     [ "$o" = 1000:1000 ] && [ "$o2" = 1000:1000 ] && echo "create in 0777 dir: owner $o2 ok" || { echo "FAIL owner $o / $o2"; rc=1; }
   else echo "FAIL create in 0777 dir"; rc=1; fi
   out=$(runas 1000 1000 /bin/chmod 0666 "$D/rootfile" 2>&1) && { echo "FAIL chmod of root file succeeded"; rc=1; } ||
-    case $out in *"Operation not permitted"*) echo "chmod of root file: EPERM ok" ;; *) echo "FAIL chmod: $out"; rc=1 ;; esac
+    case $out in *"$D/rootfile"*"Operation not permitted"*) echo "chmod of root file: EPERM ok" ;; *) echo "FAIL chmod: $out"; rc=1 ;; esac
   dropc; [ "$(stat -c %a "$D/rootfile")" = 644 ] || { echo "FAIL mode now $(stat -c %a "$D/rootfile")"; rc=1; }
   rm -rf "$D/p755" "$D/p777" "$D/rootfile"
   return $rc
