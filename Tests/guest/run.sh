@@ -20,13 +20,13 @@ die() { say "ERROR: $*"; echo "guest: 0 passed, 1 failed"; exit 1; }
 
 cleanup() {
   set +e; trap '' INT TERM
-  for f in "$R"/*.pid; do
+  [ -n "${NS_OURS:-}" ] && for f in "$R"/*.pid; do
     [ -f "$f" ] || continue; p=$(cat "$f")
     kill -TERM "$p" 2>/dev/null
     for _ in $(seq 1 20); do kill -0 "$p" 2>/dev/null || break; sleep 0.25; done
     kill -KILL "$p" 2>/dev/null; rm -f "$f"
   done
-  if ip netns list | grep -qw "$NS"; then
+  if [ -n "${NS_OURS:-}" ] && ip netns list | grep -qw "$NS"; then
     for p in $(ip netns pids "$NS"); do kill -KILL "$p" 2>/dev/null; done
     ip netns del "$NS"
   fi
@@ -77,6 +77,7 @@ cat > "$R/chimera.json" <<JSON
 JSON
 
 ip netns add "$NS" || die "ip netns add failed"
+NS_OURS=1
 ip netns exec "$NS" ip link set lo up
 ip netns exec "$NS" ip tuntap add dev "$TAP" mode tap
 ip netns exec "$NS" ip addr add "$HOST_IP/24" dev "$TAP"
