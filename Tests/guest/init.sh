@@ -136,8 +136,11 @@ else  # restart: a hard mount of the linux module while the host kills and resta
   if timeout -s KILL 60 mount -t nfs -o "$NFSOPT,hard,timeo=20,retrans=3" "$SRV:/linux" "$mp" 2>/tmp/e; then
     log "mounted (hard) $(grep " $mp " /proc/mounts)"
     want=$(gen 32 33554432 | sha256sum | cut -d' ' -f1)
+    timeout -s KILL 400 sh -c "gen 32 33554432 | dd of=$mp/restart.bin bs=256k conv=fsync" > /tmp/dd.out 2>&1 &
+    ddpid=$!; i=0   # tell the host once the write is under way (4 MiB in), so the kill lands mid-write
+    while [ "$(stat -c %s "$mp/restart.bin" 2>/dev/null || echo 0)" -lt 4194304 ] && [ $i -lt 600 ]; do sleep 0.05; i=$((i + 1)); done
     echo "QSWRITING"
-    timeout -s KILL 400 sh -c "gen 32 33554432 | dd of=$mp/restart.bin bs=256k conv=fsync" > /tmp/dd.out 2>&1; rc=$?
+    wait $ddpid; rc=$?
     log "dd rc=$rc: $(tail -1 /tmp/dd.out)"
     dropc; got=$(timeout -s KILL 120 sha256sum < "$mp/restart.bin" | cut -d' ' -f1)
     log "restart.bin sha256 $got (want $want) size $(stat -c %s "$mp/restart.bin")"

@@ -108,7 +108,7 @@ boot() {  # phase timeout-seconds
     line=${line%$'\r'}; echo "$line" >> "$R/console-$phase.log"
     case $line in QS*) printf '  guest> %s\n' "$line" ;; esac
     if [ "$line" = QSWRITING ]; then   # restart phase: kill -9 the daemon mid-write, start it again
-      sleep 1; p=$(cat "$R/chimera.pid"); sz=$(stat -c %s "$R/linux/restart.bin" 2>/dev/null || echo none)
+      p=$(cat "$R/chimera.pid"); sz=$(stat -c %s "$R/linux/restart.bin" 2>/dev/null || echo none)
       kill -KILL "$p"; say "killed chimera $p (-9) while the guest writes (server-side size of restart.bin then: $sz of 33554432)"
       sleep 2; rm -f "$R/chimera.pid"
       if start_server; then say "chimera restarted, pid $(cat "$R/chimera.pid")"; else say "restart FAILED"; fi
