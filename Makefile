@@ -27,6 +27,8 @@ BUILD_PACKAGES := pkg-config liburing-dev libjson-c-dev liburcu-dev libnfs-dev
 TEST_PACKAGES := libnfs-utils s3cmd python3-pip procps
 BENCH_PACKAGES := nfs-ganesha nfs-ganesha-mem nfs-ganesha-vfs rpcbind ceph-mon ceph-mgr ceph-osd ceph-common \
 	radosgw uuid-runtime curl iproute2 libnfs-dev libssl-dev gcc libc6-dev binutils linux-perf util-linux procps
+# The kernel-client guest harness (Tests/guest): qemu TCG, Debian's kernel, busybox initramfs, static C helpers.
+GUEST_PACKAGES := qemu-system-x86 linux-image-amd64 busybox-static kmod cpio iproute2 gcc libc6-dev coreutils
 PIP_TEST_PACKAGES := boto3 awscli pytest
 # CI has no terminal; apt must never ask.
 export DEBIAN_FRONTEND := noninteractive
@@ -35,7 +37,7 @@ SWIFT_PLUGINS := chimera_vfs_memfs chimera_vfs_linux chimera_vfs_io_uring chimer
 TEST_PLUGINS := chimera_vfs_swifttest
 
 .PHONY: all build run test unit-test integration-test conformance install clean deps test-deps bench-deps \
-	bench xdr check-xdr c-plugins
+	bench xdr check-xdr c-plugins test-guest guest-deps
 
 all: build
 
@@ -122,6 +124,7 @@ test: test-deps build check-xdr
 	$(MAKE) --no-print-directory unit-test
 	$(MAKE) --no-print-directory conformance
 	$(MAKE) --no-print-directory integration-test
+	$(MAKE) --no-print-directory test-guest
 
 unit-test:
 	$(SWIFT) test
@@ -131,6 +134,13 @@ conformance:
 
 integration-test:
 	python3 -m pytest -q -x Tests/integration
+
+# Real Linux NFSv3 clients in a qemu guest against $(BUILD)/bin/chimera (needs root: netns, tap).
+guest-deps:
+	@$(call apt_install,$(GUEST_PACKAGES))
+
+test-guest: guest-deps
+	CHIMERA_BUILD=$${CHIMERA_BUILD:-$(BUILD)} bash Tests/guest/run.sh
 
 # ----------------------------------------------------------------- codecs
 
