@@ -89,28 +89,6 @@ struct ServerConfigTests {
         #expect(config.pluginDirectory == "/etc/chimera/plugins")
         #expect(config.modules.first?.path == "/etc/chimera/lib/x.so")
     }
-}
-
-@Suite("Server config: overlapping mounts")
-struct OverlappingMountTests {
-    @Test("one module mounted at a path and inside it is refused")
-    func nested() {
-        do {
-            _ = try ServerConfig.parse(
-                text: #"{"server": {"vfs": {"m": {}}}, "mounts": {"a": {"module": "m", "path": "/x"}, "b": {"module": "m", "path": "/x/y"}}}"#,
-                file: "t.json", defaultPluginDirectory: "/")
-            Issue.record("accepted nested mounts of one module")
-        } catch {
-            #expect(error.message == #"t.json: mounts.b.path: module "m" path "/x/y" overlaps mounts.a ("/x"); mount one of them only"#)
-        }
-    }
-
-    @Test("sibling paths of one module, and one path of two modules, are fine")
-    func siblings() throws {
-        _ = try ServerConfig.parse(
-            text: #"{"server": {"vfs": {"m": {}, "n": {}}}, "mounts": {"a": {"module": "m", "path": "/x"}, "b": {"module": "m", "path": "/xy"}, "c": {"module": "n", "path": "/x"}}}"#,
-            file: "t.json", defaultPluginDirectory: "/")
-    }
 
     @Test("// and /* */ comments are accepted anywhere whitespace is")
     func comments() throws {
@@ -143,5 +121,27 @@ struct OverlappingMountTests {
             message("{\"server\": / {}}")
                 == "test.json: invalid JSON at line 1, column 12: expected a value or a comment ('//' or '/*'), found '/'")
         #expect(message(#"{"server": {"vfs": {"memfs": {"config": {"s": "a//b/*c*/"}}}}}"#) == nil)
+    }
+}
+
+@Suite("Server config: overlapping mounts")
+struct OverlappingMountTests {
+    @Test("one module mounted at a path and inside it is refused")
+    func nested() {
+        do {
+            _ = try ServerConfig.parse(
+                text: #"{"server": {"vfs": {"m": {}}}, "mounts": {"a": {"module": "m", "path": "/x"}, "b": {"module": "m", "path": "/x/y"}}}"#,
+                file: "t.json", defaultPluginDirectory: "/")
+            Issue.record("accepted nested mounts of one module")
+        } catch {
+            #expect(error.message == #"t.json: mounts.b.path: module "m" path "/x/y" overlaps mounts.a ("/x"); mount one of them only"#)
+        }
+    }
+
+    @Test("sibling paths of one module, and one path of two modules, are fine")
+    func siblings() throws {
+        _ = try ServerConfig.parse(
+            text: #"{"server": {"vfs": {"m": {}, "n": {}}}, "mounts": {"a": {"module": "m", "path": "/x"}, "b": {"module": "m", "path": "/xy"}, "c": {"module": "n", "path": "/x"}}}"#,
+            file: "t.json", defaultPluginDirectory: "/")
     }
 }
