@@ -48,10 +48,16 @@ public struct ServerConfig: Sendable {
     public var modules: [ModuleEntry]
     public var protocols: [ProtocolEntry]
     public var mounts: [MountEntry]
+    /// `server.rdma`: serve over RDMA too. There is no RDMA transport yet;
+    /// `serve` warns when it is asked for and serves TCP only.
+    public var rdma: Bool
+    /// `server.smb_multichannel`: interfaces for the SMB front-end to
+    /// advertise, validated here and kept until that front-end exists.
+    public var smbMultichannel: [SMBChannel]
 
     static let serverKeys: Set<String> = [
         "threads", "delegation_threads", "plugin_dir", "bind_address", "metrics_port", "log_level", "vfs", "protocols",
-        "request_timeout_ms",
+        "request_timeout_ms", "rdma", "smb_multichannel",
     ]
     static let topKeys: Set<String> = ["server", "mounts", "shares", "buckets"]
     static let logLevels = ["trace", "debug", "info", "notice", "warning", "error", "critical"]
@@ -113,6 +119,11 @@ public struct ServerConfig: Sendable {
             throw PluginError("server.log_level: expected one of \(logLevels.joined(separator: ", ")), found \"\(logLevel)\"")
         }
         let timeout = try server.integer("request_timeout_ms", in: 100...86_400_000) ?? 30_000
+        let rdma = try server.bool("rdma") ?? false
+        var channels: [SMBChannel] = []
+        for (i, value) in (try server.array("smb_multichannel") ?? []).enumerated() {
+            channels.append(try SMBChannel.parse(value, key: server.keyPath("smb_multichannel") + "[\(i)]"))
+        }
 
         var modules: [ModuleEntry] = []
         for (name, object) in try server.objects("vfs") {
@@ -194,7 +205,8 @@ public struct ServerConfig: Sendable {
         return ServerConfig(
             file: file, document: text, threads: threads, delegationThreads: delegation,
             pluginDirectory: pluginDirectory, bindAddress: bindAddress, metricsPort: metricsPort, logLevel: logLevel,
-            requestTimeoutMilliseconds: timeout, modules: modules, protocols: protocols, mounts: mounts)
+            requestTimeoutMilliseconds: timeout, modules: modules, protocols: protocols, mounts: mounts,
+            rdma: rdma, smbMultichannel: channels)
     }
 
     /// Each member of an object of objects must itself be an object.

@@ -53,6 +53,9 @@ final class ServerService: Service, @unchecked Sendable {
     }
 
     func run() async throws {
+        if config.rdma {
+            logger.warning("\(RDMADevices.warning(devices: RDMADevices.names()))")
+        }
         let host = ChimeraServer(config: config, logger: logger)
         let registry = self.registry
         do {
