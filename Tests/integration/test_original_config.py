@@ -38,7 +38,7 @@ def test_bad_smb_multichannel_is_one_line_naming_file_and_key(tmp_path, entry, e
 def test_rdma_must_be_a_bool(tmp_path):
     result = check(tmp_path, config(rdma="yes"))
     assert result.returncode == 78
-    assert result.stderr.strip() == f"chimera: {tmp_path}/config.json: server.rdma: expected a boolean, found a string"
+    assert result.stderr.strip() == f"chimera: {tmp_path}/config.json: server.rdma: expected true or false, found a string"
 
 
 @pytest.mark.skipif(bool(os.path.isdir("/sys/class/infiniband") and os.listdir("/sys/class/infiniband")),
