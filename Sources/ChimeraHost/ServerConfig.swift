@@ -130,7 +130,7 @@ public struct ServerConfig: Sendable {
             try checkPluginName(name, key: object.path)
             try object.rejectUnknownKeys(["path", "config", "cache"])
             let path = try object.string("path").map { resolve($0, against: directory) }
-            let config = try object.object("config").map { JSONValue.object($0.values).text } ?? "{}"
+            let config = try moduleConfig(object, directory: directory)
             var cache: CacheOverrides?
             if let c = try object.object("cache") {
                 try c.rejectUnknownKeys(["attr_ttl_ms", "name_ttl_ms", "negative_ttl_ms", "readdir_snapshots"])
@@ -177,6 +177,9 @@ public struct ServerConfig: Sendable {
                 throw PluginError("\(object.path): a mount name must be one path component (1 to 255 bytes, no '/')")
             }
             let module = try object.requiredString("module")
+            if !modules.contains(where: { $0.name == module }), let builtIn = builtInModules[module] {
+                modules.append(ModuleEntry(name: module, path: nil, config: builtIn, cache: nil))
+            }
             guard modules.contains(where: { $0.name == module }) else {
                 let known = modules.map(\.name).joined(separator: ", ")
                 throw PluginError(
@@ -207,6 +210,42 @@ public struct ServerConfig: Sendable {
             pluginDirectory: pluginDirectory, bindAddress: bindAddress, metricsPort: metricsPort, logLevel: logLevel,
             requestTimeoutMilliseconds: timeout, modules: modules, protocols: protocols, mounts: mounts,
             rdma: rdma, smbMultichannel: channels)
+    }
+
+    /// Modules a mount may name without declaring them under `server.vfs`,
+    /// as the original Chimera allowed, with the config they then get.
+    /// linux and io_uring serve host paths (root "/"), so a mount's `path`
+    /// is the host directory; their handle key stays the backend's default
+    /// (`/var/lib/chimera/handle-keys/`).
+    static let builtInModules: [String: String] = [
+        "memfs": "{}", "linux": #"{"root":"/"}"#, "io_uring": #"{"root":"/"}"#,
+    ]
+
+    /// A module's `config`: an object, or (as the original allowed) the path
+    /// of a JSON file read relative to the config's directory. Errors about
+    /// the file name both it and the key.
+    static func moduleConfig(_ object: ConfigObject, directory: String) throws -> String {
+        guard case .string(let name)? = object.values["config"] else {
+            return try object.object("config").map { JSONValue.object($0.values).text } ?? "{}"
+        }
+        let key = object.keyPath("config")
+        let file = resolve(name, against: directory)
+        let text: String
+        do {
+            text = try String(contentsOfFile: file, encoding: .utf8)
+        } catch {
+            throw PluginError("\(key): cannot read \(file): \(Self.reason(error))")
+        }
+        let value: JSONValue
+        do {
+            value = try JSONValue.parse(text)
+        } catch {
+            throw PluginError("\(key): \(file): \(error.message)")
+        }
+        guard case .object = value else {
+            throw PluginError("\(key): \(file): expected an object, found \(value.kind)")
+        }
+        return value.text
     }
 
     /// Each member of an object of objects must itself be an object.

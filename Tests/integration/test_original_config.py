@@ -52,3 +52,47 @@ def test_rdma_without_a_device_warns_once_and_serves_tcp():
     lines = [line for line in log.splitlines() if "server.rdma" in line]
     assert len(lines) == 1, log
     assert "/sys/class/infiniband" in lines[0] and "serving TCP only" in lines[0]
+
+
+def test_built_in_modules_need_no_declaration_and_serve_host_paths(tmp_path):
+    share = tmp_path / "share"
+    share.mkdir()
+    conf = {"server": {}, "mounts": {"memfs": {"module": "memfs"},
+                                     "linux": {"module": "io_uring", "path": str(share)},
+                                     "posix": {"module": "linux", "path": str(share)}}}
+    result = check(tmp_path, conf)
+    assert result.returncode == 0, result.stderr
+    assert "(3 VFS modules, 0 protocols, 3 mounts)" in result.stdout
+
+
+def test_an_undeclared_module_that_is_not_built_in_is_still_refused(tmp_path):
+    result = check(tmp_path, {"server": {}, "mounts": {"a": {"module": "demofs"}}})
+    assert result.returncode == 78
+    assert result.stderr.strip() == (f'chimera: {tmp_path}/config.json: mounts.a.module: no module named "demofs" '
+                                     "under server.vfs (configured: none)")
+
+
+def test_a_config_string_is_a_json_file_relative_to_the_config(tmp_path):
+    root = tmp_path / "root"
+    root.mkdir()
+    (tmp_path / "etc").mkdir()
+    (tmp_path / "etc" / "linux.json").write_text('{"root": "%s"} // comments too\n' % root)
+    conf = {"server": {"vfs": {"linux": {"config": "etc/linux.json"}}}, "mounts": {"data": {"module": "linux"}}}
+    result = check(tmp_path, conf)
+    assert result.returncode == 0, result.stderr
+
+
+@pytest.mark.parametrize("content,expected", [
+    (None, "cannot read {f}: no such file"),
+    ('{"root": }', "{f}: invalid JSON at line 1, column 10: expected a value, found '}}'"),
+    ("[1]", "{f}: expected an object, found an array"),
+])
+def test_a_bad_config_file_names_both_files(tmp_path, content, expected):
+    module_file = tmp_path / "linux.json"
+    if content is not None:
+        module_file.write_text(content)
+    conf = {"server": {"vfs": {"linux": {"config": "linux.json"}}}}
+    result = check(tmp_path, conf)
+    assert result.returncode == 78
+    assert result.stderr.strip() == (f"chimera: {tmp_path}/config.json: server.vfs.linux.config: "
+                                     + expected.format(f=module_file))
