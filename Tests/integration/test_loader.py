@@ -44,7 +44,13 @@ def test_check_loads_the_swift_and_c_test_plugins(tmp):
     assert result.stdout.strip() == f"{path}: OK (2 VFS modules, 0 protocols, 2 mounts)"
 
 
-@pytest.mark.parametrize("config", sorted(glob.glob(os.path.join(REPO, "config", "*.json"))))
+# The original's example names /usr/local/lib/chimera_vfs_demofs.so and host
+# /share, which only exist inside the namespace its own test builds.
+SELF_CONTAINED_CONFIGS = [c for c in sorted(glob.glob(os.path.join(REPO, "config", "*.json")))
+                          if os.path.basename(c) != "original-chimera-example.json"]
+
+
+@pytest.mark.parametrize("config", SELF_CONTAINED_CONFIGS)
 def test_every_shipped_config_checks(config):
     os.makedirs("/tmp/chimera/linux", exist_ok=True)
     result = run_chimera("check", "--config", config)
@@ -86,9 +92,10 @@ def test_wrong_type(tmp):
 
 
 def test_mount_of_unknown_module(tmp):
-    path, result = check(tmp, {"server": {"vfs": {}}, "mounts": {"x": {"module": "memfs"}}})
+    # memfs, linux and io_uring are built in and need no declaration.
+    path, result = check(tmp, {"server": {"vfs": {}}, "mounts": {"x": {"module": "demofs"}}})
     assert result.returncode == 78
-    assert one_line(result) == (f'chimera: {path}: mounts.x.module: no module named "memfs" under server.vfs '
+    assert one_line(result) == (f'chimera: {path}: mounts.x.module: no module named "demofs" under server.vfs '
                                 "(configured: none)")
 
 
