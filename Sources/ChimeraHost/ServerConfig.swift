@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import ChimeraPluginKit
 import FoundationEssentials
 
@@ -48,6 +51,9 @@ public struct ServerConfig: Sendable {
     public var modules: [ModuleEntry]
     public var protocols: [ProtocolEntry]
     public var mounts: [MountEntry]
+    /// True when the config has no `server.protocols` and every installed
+    /// front-end was started on its standard port, as the original did.
+    public var protocolsDefaulted: Bool
     /// `server.rdma`: serve over RDMA too. There is no RDMA transport yet;
     /// `serve` warns when it is asked for and serves TCP only.
     public var rdma: Bool
@@ -169,6 +175,17 @@ public struct ServerConfig: Sendable {
                 ProtocolEntry(name: name, path: path, config: JSONValue.object(values).text, ports: ports))
         }
         try checkEntryTypes(server, "protocols")
+        let protocolsDefaulted = !server.contains("protocols")
+        if protocolsDefaulted {
+            protocols = installedFrontEnds(in: pluginDirectory).map { name in
+                let ports = standardPorts[name] ?? []
+                let config = JSONValue.object(
+                    Dictionary(uniqueKeysWithValues: ports.map { ($0.key, JSONValue.integer($0.port)) }))
+                return ProtocolEntry(
+                    name: name, path: nil, config: config.text,
+                    ports: ports.filter { $0.port != 0 }.map { ("server.protocols.\(name).\($0.key)", $0.port) })
+            }
+        }
 
         var mounts: [MountEntry] = []
         for (name, object) in try root.objects("mounts") {
@@ -209,7 +226,31 @@ public struct ServerConfig: Sendable {
             file: file, document: text, threads: threads, delegationThreads: delegation,
             pluginDirectory: pluginDirectory, bindAddress: bindAddress, metricsPort: metricsPort, logLevel: logLevel,
             requestTimeoutMilliseconds: timeout, modules: modules, protocols: protocols, mounts: mounts,
-            rdma: rdma, smbMultichannel: channels)
+            protocolsDefaulted: protocolsDefaulted, rdma: rdma, smbMultichannel: channels)
+    }
+
+    /// Standard ports of the front-ends started when a config has no
+    /// `server.protocols`: NFS on 2049 with MOUNT on 20048 and no portmapper
+    /// (port 111 needs privileges and collides with rpcbind), S3 on 9000.
+    static let standardPorts: [String: [(key: String, port: Int64)]] = [
+        "nfs": [("port", 2049), ("mount_port", 20048), ("portmap_port", 0)],
+        "s3": [("port", 9000)],
+    ]
+
+    /// The front-ends installed in `directory` (`chimera_proto_<name>.so`).
+    static func installedFrontEnds(in directory: String) -> [String] {
+        guard let dir = opendir(directory) else { return [] }
+        defer { closedir(dir) }
+        var names: [String] = []
+        while let entry = readdir(dir) {
+            let file = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+                String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
+            }
+            guard file.hasPrefix("chimera_proto_"), file.hasSuffix(".so") else { continue }
+            let name = String(file.dropFirst("chimera_proto_".count).dropLast(".so".count))
+            if (try? checkPluginName(name, key: "")) != nil { names.append(name) }
+        }
+        return names.sorted()
     }
 
     /// Modules a mount may name without declaring them under `server.vfs`,

@@ -56,6 +56,14 @@ final class ServerService: Service, @unchecked Sendable {
         if config.rdma {
             logger.warning("\(RDMADevices.warning(devices: RDMADevices.names()))")
         }
+        if config.protocolsDefaulted {
+            for entry in config.protocols {
+                let ports = entry.ports.map { "\($0.key.split(separator: ".").last ?? "")=\($0.port)" }
+                logger.notice(
+                    "no server.protocols: starting installed front-end \(entry.name) on its standard ports",
+                    metadata: ["protocol": "\(entry.name)", "ports": "\(ports.joined(separator: " "))"])
+            }
+        }
         let host = ChimeraServer(config: config, logger: logger)
         let registry = self.registry
         do {

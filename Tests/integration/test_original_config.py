@@ -57,7 +57,7 @@ def test_rdma_without_a_device_warns_once_and_serves_tcp():
 def test_built_in_modules_need_no_declaration_and_serve_host_paths(tmp_path):
     share = tmp_path / "share"
     share.mkdir()
-    conf = {"server": {}, "mounts": {"memfs": {"module": "memfs"},
+    conf = {"server": {"protocols": {}}, "mounts": {"memfs": {"module": "memfs"},
                                      "linux": {"module": "io_uring", "path": str(share)},
                                      "posix": {"module": "linux", "path": str(share)}}}
     result = check(tmp_path, conf)
@@ -96,3 +96,15 @@ def test_a_bad_config_file_names_both_files(tmp_path, content, expected):
     assert result.returncode == 78
     assert result.stderr.strip() == (f"chimera: {tmp_path}/config.json: server.vfs.linux.config: "
                                      + expected.format(f=module_file))
+
+
+def test_no_protocols_section_starts_every_installed_front_end(tmp_path):
+    result = check(tmp_path, {"server": {}, "mounts": {"memfs": {"module": "memfs"}}})
+    assert result.returncode == 0, result.stderr
+    assert "(1 VFS modules, 2 protocols, 1 mounts)" in result.stdout
+
+
+def test_an_empty_protocols_section_starts_none(tmp_path):
+    result = check(tmp_path, {"server": {"protocols": {}}, "mounts": {"memfs": {"module": "memfs"}}})
+    assert result.returncode == 0, result.stderr
+    assert "(1 VFS modules, 0 protocols, 1 mounts)" in result.stdout
