@@ -39,6 +39,12 @@ public struct ServerConfig: Sendable {
         public var path: String
     }
 
+    /// An SMB share: a name and the namespace path it serves.
+    public struct ShareEntry: Sendable, Equatable {
+        public var name: String
+        public var path: String
+    }
+
     public var file: String
     public var document: String
     public var threads: Int
@@ -54,6 +60,8 @@ public struct ServerConfig: Sendable {
     /// True when the config has no `server.protocols` and every installed
     /// front-end was started on its standard port, as the original did.
     public var protocolsDefaulted: Bool
+    /// `shares`, each checked to lie in a mount; kept for the SMB front-end.
+    public var shares: [ShareEntry]
     /// `server.rdma`: serve over RDMA too. There is no RDMA transport yet;
     /// `serve` warns when it is asked for and serves TCP only.
     public var rdma: Bool
@@ -221,12 +229,24 @@ public struct ServerConfig: Sendable {
             }
             try checkEntryTypes(root, key)
         }
+        var shares: [ShareEntry] = []
+        for (name, object) in try root.objects("shares") {
+            let path = try object.string("path") ?? "/\(name)"
+            let first = path.split(separator: "/").first.map(String.init)
+            guard let first, mounts.contains(where: { $0.name == first }) else {
+                let known = mounts.map { "/" + $0.name }.sorted().joined(separator: ", ")
+                throw PluginError(
+                    "\(object.keyPath("path")): expected a path inside a mount (\(known.isEmpty ? "none" : known)), found \"\(path)\""
+                )
+            }
+            shares.append(ShareEntry(name: name, path: path))
+        }
 
         return ServerConfig(
             file: file, document: text, threads: threads, delegationThreads: delegation,
             pluginDirectory: pluginDirectory, bindAddress: bindAddress, metricsPort: metricsPort, logLevel: logLevel,
             requestTimeoutMilliseconds: timeout, modules: modules, protocols: protocols, mounts: mounts,
-            protocolsDefaulted: protocolsDefaulted, rdma: rdma, smbMultichannel: channels)
+            protocolsDefaulted: protocolsDefaulted, shares: shares.sorted { $0.name < $1.name }, rdma: rdma, smbMultichannel: channels)
     }
 
     /// Standard ports of the front-ends started when a config has no

@@ -64,6 +64,13 @@ final class ServerService: Service, @unchecked Sendable {
                     metadata: ["protocol": "\(entry.name)", "ports": "\(ports.joined(separator: " "))"])
             }
         }
+        if !config.protocols.contains(where: { $0.name == "smb" }) {
+            for share in config.shares {
+                logger.notice(
+                    "share \(share.name) (\(share.path)) is not served: no SMB front-end is installed",
+                    metadata: ["share": "\(share.name)", "path": "\(share.path)"])
+            }
+        }
         let host = ChimeraServer(config: config, logger: logger)
         let registry = self.registry
         do {

@@ -139,3 +139,22 @@ def test_defaulted_front_ends_serve_on_standard_ports_in_a_private_network(tmp_p
     assert "starting installed front-end nfs" in text and "port=2049 mount_port=20048" in text
     assert "starting installed front-end s3" in text and "port=9000" in text
     assert "listener=mount" in text and "listener=portmap" not in text
+
+
+def test_a_share_outside_every_mount_is_refused(tmp_path):
+    conf = {"server": {"protocols": {}}, "mounts": {"memfs": {"module": "memfs"}},
+            "shares": {"ok": {"path": "/memfs/x"}, "bad": {"path": "/nowhere"}}}
+    result = check(tmp_path, conf)
+    assert result.returncode == 78
+    assert result.stderr.strip() == (f"chimera: {tmp_path}/config.json: shares.bad.path: expected a path inside a "
+                                     'mount (/memfs), found "/nowhere"')
+
+
+def test_shares_are_reported_as_not_served_without_an_smb_front_end(tmp_path):
+    port = free_port()
+    conf = {"server": {"protocols": {"nfs": {"port": port, "mount_port": 0, "portmap_port": 0}}},
+            "mounts": {"memfs": {"module": "memfs"}}, "shares": {"memfs": {"path": "/memfs"}}}
+    with serve(conf, wait_ports=[port]) as server:
+        time.sleep(0.2)
+        log = server.log
+    assert "share memfs (/memfs) is not served: no SMB front-end is installed" in log
