@@ -187,8 +187,9 @@ public struct ServerConfig: Sendable {
         if protocolsDefaulted {
             protocols = installedFrontEnds(in: pluginDirectory).map { name in
                 let ports = standardPorts[name] ?? []
-                let config = JSONValue.object(
-                    Dictionary(uniqueKeysWithValues: ports.map { ($0.key, JSONValue.integer($0.port)) }))
+                var values = Dictionary(uniqueKeysWithValues: ports.map { ($0.key, JSONValue.integer($0.port)) })
+                if name == "s3", let credentials = defaultS3Credentials() { values["credentials"] = credentials }
+                let config = JSONValue.object(values)
                 return ProtocolEntry(
                     name: name, path: nil, config: config.text,
                     ports: ports.filter { $0.port != 0 }.map { ("server.protocols.\(name).\($0.key)", $0.port) })
@@ -256,6 +257,19 @@ public struct ServerConfig: Sendable {
         "nfs": [("port", 2049), ("mount_port", 20048), ("portmap_port", 0)],
         "s3": [("port", 9000)],
     ]
+
+    /// A defaulted S3 front-end has no config to carry keys, and signed
+    /// requests need one: it takes CHIMERA_S3_ACCESS_KEY and
+    /// CHIMERA_S3_SECRET_KEY from the environment when both are set (never a
+    /// built-in key pair, which would be a well-known password).
+    static func defaultS3Credentials() -> JSONValue? {
+        guard let access = getenv("CHIMERA_S3_ACCESS_KEY"), let secret = getenv("CHIMERA_S3_SECRET_KEY") else {
+            return nil
+        }
+        return .array([
+            .object(["access_key": .string(String(cString: access)), "secret_key": .string(String(cString: secret))])
+        ])
+    }
 
     /// The front-ends installed in `directory` (`chimera_proto_<name>.so`).
     static func installedFrontEnds(in directory: String) -> [String] {
