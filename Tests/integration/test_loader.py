@@ -159,6 +159,15 @@ def test_struct_too_small(tmp):
     assert "declares a VFS module struct of 16 bytes" in one_line(result)
 
 
+def test_struct_larger_than_any_known_minor_loads_with_one_warning(tmp):
+    plugin = f"{TEST_PLUGINS}/chimera_vfs_large_struct.so"
+    path, result = check(tmp, module_config(plugin))
+    assert result.returncode == 0, result.stderr
+    warnings = [line for line in result.stderr.splitlines() if "larger than any ABI" in line]
+    assert len(warnings) == 1, result.stderr
+    assert "declares a VFS module struct of 65536 bytes" in warnings[0] and "the extra fields are ignored" in warnings[0]
+
+
 @pytest.mark.parametrize("plugin", ["chimera_vfs_swifttest.so", "chimera_vfs_ctest.so"])
 def test_plugin_init_failure_carries_its_own_message(tmp, plugin):
     path, result = check(tmp, module_config(f"{TEST_PLUGINS}/{plugin}", {"fail": "the disk is on fire"}))
