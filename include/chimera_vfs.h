@@ -631,8 +631,11 @@ struct chimera_vfs_request {
 #define CHIMERA_VFS_CAP_PERSISTENT         (1ull << 6)
 /* Every object is read-only; mutating ops answer CHIMERA_ROFS. */
 #define CHIMERA_VFS_CAP_READ_ONLY          (1ull << 7)
-/* Handles of a directory remain valid while it is open for readdir only
- * through the same cookie verifier (a hint for caches). */
+/* Every READDIR cookie the module gives stays valid while the directory
+ * changes: resuming from it continues after the same entry, r_verifier
+ * stays the same, and the module never answers BADCOOKIE for a cookie it
+ * gave. A hint for caches and front-ends; the core does not act on it
+ * today. */
 #define CHIMERA_VFS_CAP_STABLE_COOKIES     (1ull << 8)
 /* READ, WRITE and COMMIT work from req->fh alone: open_handle may be 0.
  * The core then opens nothing for stateless (NFSv3) I/O. */
