@@ -89,6 +89,21 @@
  * every request unchecked and answers ACCES / PERM itself, and answers
  * CHIMERA_VFS_OP_ACCESS.
  *
+ * What the conformance kit (chimera vfs-test) requires
+ *   The host loads a module only when init and dispatch are non-NULL. Of
+ *   the kit's checks, these are the ones a module's own design decides:
+ *   - io.sparse: a file written only at 1 MiB (4 KiB of data) reads zeros
+ *     in the hole and reports space_used below its size.
+ *   - io.offset-beyond-4gib: a write at 4 GiB + 12345 succeeds, reads back,
+ *     sets the size and leaves zeros in the hole before it.
+ *   - fsstat.basic: max_file_size is above 4 GiB.
+ *   - restart.persistent-handles (PERSISTENT_HANDLES): after a restart, and
+ *     after new objects were created, a handle from before names the same
+ *     object with the same data.
+ *   - restart.stale-handles (no PERSISTENT_HANDLES): after a restart, and
+ *     after new objects were created, a handle from an earlier start is
+ *     answered CHIMERA_STALE or CHIMERA_BADHANDLE; never another object.
+ *
  * Changelog
  *   1.0  First version.
  *   1.1  Permissions are checked by the core (see "Permissions");
