@@ -1,6 +1,7 @@
-# Chimera: build and serve config/default.json.
+# Chimera: the tree `make build` makes, serving /etc/chimera.json.
 #   docker build -t chimera .
-#   docker run --rm -p 2049:2049 -p 9000:9000 chimera
+#   docker run --rm -v $PWD/my.json:/etc/chimera.json -p 2049:2049 -p 9000:9000 chimera
+# Without a mounted config the image serves its copy of config/default.json.
 FROM swift:6.3-bookworm AS build
 RUN apt-get update && apt-get install -y --no-install-recommends make
 WORKDIR /src
@@ -12,8 +13,8 @@ RUN apt-get update \
  && apt-get install -y --no-install-recommends liburing2 libjson-c5 liburcu8 \
  && rm -rf /var/lib/apt/lists/*
 COPY --from=build /src/build /opt/chimera
-COPY config/default.json /etc/chimera/config.json
+COPY config/default.json /etc/chimera.json
+COPY config/docker-entrypoint.sh /usr/local/bin/chimera-entrypoint
 RUN mkdir -p /tmp/chimera/linux
 EXPOSE 2049 20048 111 9000 9464
-ENTRYPOINT ["/opt/chimera/bin/chimera"]
-CMD ["serve", "--config", "/etc/chimera/config.json"]
+ENTRYPOINT ["/usr/local/bin/chimera-entrypoint"]

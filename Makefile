@@ -101,6 +101,7 @@ c-plugins:
 	$(CC) $(C_PLUGIN_FLAGS) $$inc -DTEST_ABI_MAJOR=2 $$src -o $$out/chimera_vfs_abi_major.so; \
 	$(CC) $(C_PLUGIN_FLAGS) $$inc -DTEST_ABI_MINOR=99 $$src -o $$out/chimera_vfs_abi_minor.so; \
 	$(CC) $(C_PLUGIN_FLAGS) $$inc -DTEST_STRUCT_SIZE=16 $$src -o $$out/chimera_vfs_small_struct.so; \
+	$(CC) $(C_PLUGIN_FLAGS) $$inc -DTEST_STRUCT_SIZE=65536 $$src -o $$out/chimera_vfs_large_struct.so; \
 	$(CC) $(C_PLUGIN_FLAGS) $$inc -DTEST_NO_ENTRY $$src -o $$out/chimera_vfs_no_entry.so; \
 	echo "this is not a shared object" > $$out/chimera_vfs_not_elf.so
 

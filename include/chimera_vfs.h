@@ -89,6 +89,21 @@
  * every request unchecked and answers ACCES / PERM itself, and answers
  * CHIMERA_VFS_OP_ACCESS.
  *
+ * What the conformance kit (chimera vfs-test) requires
+ *   The host loads a module only when init and dispatch are non-NULL. Of
+ *   the kit's checks, these are the ones a module's own design decides:
+ *   - io.sparse: a file written only at 1 MiB (4 KiB of data) reads zeros
+ *     in the hole and reports space_used below its size.
+ *   - io.offset-beyond-4gib: a write at 4 GiB + 12345 succeeds, reads back,
+ *     sets the size and leaves zeros in the hole before it.
+ *   - fsstat.basic: max_file_size is above 4 GiB.
+ *   - restart.persistent-handles (PERSISTENT_HANDLES): after a restart, and
+ *     after new objects were created, a handle from before names the same
+ *     object with the same data.
+ *   - restart.stale-handles (no PERSISTENT_HANDLES): after a restart, and
+ *     after new objects were created, a handle from an earlier start is
+ *     answered CHIMERA_STALE or CHIMERA_BADHANDLE; never another object.
+ *
  * Changelog
  *   1.0  First version.
  *   1.1  Permissions are checked by the core (see "Permissions");
@@ -631,8 +646,11 @@ struct chimera_vfs_request {
 #define CHIMERA_VFS_CAP_PERSISTENT         (1ull << 6)
 /* Every object is read-only; mutating ops answer CHIMERA_ROFS. */
 #define CHIMERA_VFS_CAP_READ_ONLY          (1ull << 7)
-/* Handles of a directory remain valid while it is open for readdir only
- * through the same cookie verifier (a hint for caches). */
+/* Every READDIR cookie the module gives stays valid while the directory
+ * changes: resuming from it continues after the same entry, r_verifier
+ * stays the same, and the module never answers BADCOOKIE for a cookie it
+ * gave. A hint for caches and front-ends; the core does not act on it
+ * today. */
 #define CHIMERA_VFS_CAP_STABLE_COOKIES     (1ull << 8)
 /* READ, WRITE and COMMIT work from req->fh alone: open_handle may be 0.
  * The core then opens nothing for stateless (NFSv3) I/O. */

@@ -87,7 +87,7 @@ public final class ChimeraServer: @unchecked Sendable {
         for entry in config.modules {
             let key = "\(config.file): server.vfs.\(entry.name)"
             let path = config.pluginPath(kind: "vfs", name: entry.name, explicit: entry.path)
-            let module = try PluginLoader.loadModule(path: path, key: key)
+            let module = try PluginLoader.loadModule(path: path, key: key) { logger.warning("\($0)") }
             let context = PluginContext(runtime: runtime, name: entry.name, isFrontEnd: false)
             contexts.append(context)
             var modulePrivate: UnsafeMutableRawPointer?
@@ -127,7 +127,7 @@ public final class ChimeraServer: @unchecked Sendable {
         for entry in config.protocols {
             let key = "\(config.file): server.protocols.\(entry.name)"
             let path = config.pluginPath(kind: "proto", name: entry.name, explicit: entry.path)
-            let plugin = try PluginLoader.loadProtocol(path: path, key: key)
+            let plugin = try PluginLoader.loadProtocol(path: path, key: key) { logger.warning("\($0)") }
             let context = PluginContext(runtime: runtime, name: entry.name, isFrontEnd: true)
             contexts.append(context)
             let instance = ProtocolInstance(name: entry.name, plugin: plugin, context: context, loops: config.threads)

@@ -51,7 +51,11 @@ public enum PluginLoader {
         var size: UInt32
     }
 
-    static func open(_ path: String, kind: Kind, key: String) throws(ChimeraError) -> UnsafeRawPointer {
+    /// `warn` hears about a plugin that loads but may not behave as its
+    /// author meant (today: a struct larger than any minor this host knows).
+    static func open(_ path: String, kind: Kind, key: String, warn: (String) -> Void) throws(ChimeraError)
+        -> UnsafeRawPointer
+    {
         let object: SharedObject
         switch SharedObject.open(path) {
         case .success(let o):
@@ -92,12 +96,21 @@ public enum PluginLoader {
                 "\(key): \(path) declares a \(kind.noun) struct of \(header.size) bytes; ABI \(plugin) needs at least \(kind.minimumStructSize)"
             )
         }
+        if Int(header.size) > kind.minimumStructSize {
+            // Fields past the host's struct belong to a minor it does not
+            // know; it never reads them, so whatever they ask for is ignored.
+            warn(
+                "\(key): \(path) declares a \(kind.noun) struct of \(header.size) bytes, larger than any ABI \(kind.hostMajor).x minor this host knows (\(kind.minimumStructSize) bytes at ABI \(host)); the extra fields are ignored"
+            )
+        }
         return structure
     }
 
     /// Load a VFS module and check its required functions.
-    public static func loadModule(path: String, key: String) throws(ChimeraError) -> UnsafePointer<chimera_vfs_module> {
-        let raw = try open(path, kind: .vfs, key: key)
+    public static func loadModule(path: String, key: String, warn: (String) -> Void = { _ in }) throws(ChimeraError)
+        -> UnsafePointer<chimera_vfs_module>
+    {
+        let raw = try open(path, kind: .vfs, key: key, warn: warn)
         let module = raw.assumingMemoryBound(to: chimera_vfs_module.self)
         guard module.pointee.`init` != nil, module.pointee.dispatch != nil else {
             throw ChimeraError(.config, "\(key): \(path): the module has no init or dispatch function")
@@ -106,10 +119,10 @@ public enum PluginLoader {
     }
 
     /// Load a protocol plugin and check its required functions.
-    public static func loadProtocol(path: String, key: String) throws(ChimeraError)
+    public static func loadProtocol(path: String, key: String, warn: (String) -> Void = { _ in }) throws(ChimeraError)
         -> UnsafePointer<chimera_protocol_module>
     {
-        let raw = try open(path, kind: .proto, key: key)
+        let raw = try open(path, kind: .proto, key: key, warn: warn)
         let plugin = raw.assumingMemoryBound(to: chimera_protocol_module.self)
         guard plugin.pointee.`init` != nil, plugin.pointee.connection_opened != nil,
             plugin.pointee.connection_message != nil, plugin.pointee.connection_closed != nil

@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import ChimeraPluginKit
 import FoundationEssentials
 
@@ -36,6 +39,12 @@ public struct ServerConfig: Sendable {
         public var path: String
     }
 
+    /// An SMB share: a name and the namespace path it serves.
+    public struct ShareEntry: Sendable, Equatable {
+        public var name: String
+        public var path: String
+    }
+
     public var file: String
     public var document: String
     public var threads: Int
@@ -50,10 +59,21 @@ public struct ServerConfig: Sendable {
     public var mounts: [MountEntry]
     /// `server.idmap` with the host's passwd and group (ChimeraIDMap.swift).
     public var idmap = ChimeraIDMap()
+    /// True when the config has no `server.protocols` and every installed
+    /// front-end was started on its standard port, as the original did.
+    public var protocolsDefaulted: Bool
+    /// `shares`, each checked to lie in a mount; kept for the SMB front-end.
+    public var shares: [ShareEntry]
+    /// `server.rdma`: serve over RDMA too. There is no RDMA transport yet;
+    /// `serve` warns when it is asked for and serves TCP only.
+    public var rdma: Bool
+    /// `server.smb_multichannel`: interfaces for the SMB front-end to
+    /// advertise, validated here and kept until that front-end exists.
+    public var smbMultichannel: [SMBChannel]
 
     static let serverKeys: Set<String> = [
         "threads", "delegation_threads", "plugin_dir", "bind_address", "metrics_port", "log_level", "vfs", "protocols",
-        "request_timeout_ms", "idmap",
+        "request_timeout_ms", "rdma", "smb_multichannel", "idmap",
     ]
     static let topKeys: Set<String> = ["server", "mounts", "shares", "buckets"]
     static let logLevels = ["trace", "debug", "info", "notice", "warning", "error", "critical"]
@@ -115,13 +135,18 @@ public struct ServerConfig: Sendable {
             throw PluginError("server.log_level: expected one of \(logLevels.joined(separator: ", ")), found \"\(logLevel)\"")
         }
         let timeout = try server.integer("request_timeout_ms", in: 100...86_400_000) ?? 30_000
+        let rdma = try server.bool("rdma") ?? false
+        var channels: [SMBChannel] = []
+        for (i, value) in (try server.array("smb_multichannel") ?? []).enumerated() {
+            channels.append(try SMBChannel.parse(value, key: server.keyPath("smb_multichannel") + "[\(i)]"))
+        }
 
         var modules: [ModuleEntry] = []
         for (name, object) in try server.objects("vfs") {
             try checkPluginName(name, key: object.path)
             try object.rejectUnknownKeys(["path", "config", "cache"])
             let path = try object.string("path").map { resolve($0, against: directory) }
-            let config = try object.object("config").map { JSONValue.object($0.values).text } ?? "{}"
+            let config = try moduleConfig(object, directory: directory)
             var cache: CacheOverrides?
             if let c = try object.object("cache") {
                 try c.rejectUnknownKeys(["attr_ttl_ms", "name_ttl_ms", "negative_ttl_ms", "readdir_snapshots"])
@@ -160,6 +185,18 @@ public struct ServerConfig: Sendable {
                 ProtocolEntry(name: name, path: path, config: JSONValue.object(values).text, ports: ports))
         }
         try checkEntryTypes(server, "protocols")
+        let protocolsDefaulted = !server.contains("protocols")
+        if protocolsDefaulted {
+            protocols = installedFrontEnds(in: pluginDirectory).map { name in
+                let ports = standardPorts[name] ?? []
+                var values = Dictionary(uniqueKeysWithValues: ports.map { ($0.key, JSONValue.integer($0.port)) })
+                if name == "s3", let credentials = defaultS3Credentials() { values["credentials"] = credentials }
+                let config = JSONValue.object(values)
+                return ProtocolEntry(
+                    name: name, path: nil, config: config.text,
+                    ports: ports.filter { $0.port != 0 }.map { ("server.protocols.\(name).\($0.key)", $0.port) })
+            }
+        }
 
         var mounts: [MountEntry] = []
         for (name, object) in try root.objects("mounts") {
@@ -168,6 +205,9 @@ public struct ServerConfig: Sendable {
                 throw PluginError("\(object.path): a mount name must be one path component (1 to 255 bytes, no '/')")
             }
             let module = try object.requiredString("module")
+            if !modules.contains(where: { $0.name == module }), let builtIn = builtInModules[module] {
+                modules.append(ModuleEntry(name: module, path: nil, config: builtIn, cache: nil))
+            }
             guard modules.contains(where: { $0.name == module }) else {
                 let known = modules.map(\.name).joined(separator: ", ")
                 throw PluginError(
@@ -192,13 +232,99 @@ public struct ServerConfig: Sendable {
             }
             try checkEntryTypes(root, key)
         }
+        var shares: [ShareEntry] = []
+        for (name, object) in try root.objects("shares") {
+            let path = try object.string("path") ?? "/\(name)"
+            let first = path.split(separator: "/").first.map(String.init)
+            guard let first, mounts.contains(where: { $0.name == first }) else {
+                let known = mounts.map { "/" + $0.name }.sorted().joined(separator: ", ")
+                throw PluginError(
+                    "\(object.keyPath("path")): expected a path inside a mount (\(known.isEmpty ? "none" : known)), found \"\(path)\""
+                )
+            }
+            shares.append(ShareEntry(name: name, path: path))
+        }
 
         var config = ServerConfig(
             file: file, document: text, threads: threads, delegationThreads: delegation,
             pluginDirectory: pluginDirectory, bindAddress: bindAddress, metricsPort: metricsPort, logLevel: logLevel,
-            requestTimeoutMilliseconds: timeout, modules: modules, protocols: protocols, mounts: mounts)
+            requestTimeoutMilliseconds: timeout, modules: modules, protocols: protocols, mounts: mounts,
+            protocolsDefaulted: protocolsDefaulted, shares: shares.sorted { $0.name < $1.name }, rdma: rdma, smbMultichannel: channels)
         config.idmap = try ChimeraIDMap.loadingHostFiles(try server.object("idmap"))
         return config
+    }
+
+    /// Standard ports of the front-ends started when a config has no
+    /// `server.protocols`: NFS on 2049 with MOUNT on 20048 and no portmapper
+    /// (port 111 needs privileges and collides with rpcbind), S3 on 9000.
+    static let standardPorts: [String: [(key: String, port: Int64)]] = [
+        "nfs": [("port", 2049), ("mount_port", 20048), ("portmap_port", 0)],
+        "s3": [("port", 9000)],
+    ]
+
+    /// A defaulted S3 front-end has no config to carry keys, and signed
+    /// requests need one: it takes CHIMERA_S3_ACCESS_KEY and
+    /// CHIMERA_S3_SECRET_KEY from the environment when both are set (never a
+    /// built-in key pair, which would be a well-known password).
+    static func defaultS3Credentials() -> JSONValue? {
+        guard let access = getenv("CHIMERA_S3_ACCESS_KEY"), let secret = getenv("CHIMERA_S3_SECRET_KEY") else {
+            return nil
+        }
+        return .array([
+            .object(["access_key": .string(String(cString: access)), "secret_key": .string(String(cString: secret))])
+        ])
+    }
+
+    /// The front-ends installed in `directory` (`chimera_proto_<name>.so`).
+    static func installedFrontEnds(in directory: String) -> [String] {
+        guard let dir = opendir(directory) else { return [] }
+        defer { closedir(dir) }
+        var names: [String] = []
+        while let entry = readdir(dir) {
+            let file = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+                String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
+            }
+            guard file.hasPrefix("chimera_proto_"), file.hasSuffix(".so") else { continue }
+            let name = String(file.dropFirst("chimera_proto_".count).dropLast(".so".count))
+            if (try? checkPluginName(name, key: "")) != nil { names.append(name) }
+        }
+        return names.sorted()
+    }
+
+    /// Modules a mount may name without declaring them under `server.vfs`,
+    /// as the original Chimera allowed, with the config they then get.
+    /// linux and io_uring serve host paths (root "/"), so a mount's `path`
+    /// is the host directory; their handle key stays the backend's default
+    /// (`/var/lib/chimera/handle-keys/`).
+    static let builtInModules: [String: String] = [
+        "memfs": "{}", "linux": #"{"root":"/"}"#, "io_uring": #"{"root":"/"}"#,
+    ]
+
+    /// A module's `config`: an object, or (as the original allowed) the path
+    /// of a JSON file read relative to the config's directory. Errors about
+    /// the file name both it and the key.
+    static func moduleConfig(_ object: ConfigObject, directory: String) throws -> String {
+        guard case .string(let name)? = object.values["config"] else {
+            return try object.object("config").map { JSONValue.object($0.values).text } ?? "{}"
+        }
+        let key = object.keyPath("config")
+        let file = resolve(name, against: directory)
+        let text: String
+        do {
+            text = try String(contentsOfFile: file, encoding: .utf8)
+        } catch {
+            throw PluginError("\(key): cannot read \(file): \(Self.reason(error))")
+        }
+        let value: JSONValue
+        do {
+            value = try JSONValue.parse(text)
+        } catch {
+            throw PluginError("\(key): \(file): \(error.message)")
+        }
+        guard case .object = value else {
+            throw PluginError("\(key): \(file): expected an object, found \(value.kind)")
+        }
+        return value.text
     }
 
     /// Each member of an object of objects must itself be an object.

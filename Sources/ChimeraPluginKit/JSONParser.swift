@@ -1,6 +1,9 @@
 /// A strict JSON parser (RFC 8259) for config files, so a syntax error can
 /// say where it is: "invalid JSON at line 3, column 17: expected ',' or '}'".
 /// Duplicate object keys are refused (the second would silently win).
+/// Comments (`// to the end of the line` and `/* ... */`) are whitespace, so
+/// a config can say why a value is what it is; lines inside a block comment
+/// still count, so later errors name the right line.
 struct JSONParser {
     private let bytes: [UInt8]
     private var index = 0
@@ -15,9 +18,9 @@ struct JSONParser {
 
     static func parse(_ text: String) throws(PluginError) -> JSONValue {
         var parser = JSONParser(text)
-        parser.skipWhitespace()
+        try parser.skipWhitespace()
         let value = try parser.value()
-        parser.skipWhitespace()
+        try parser.skipWhitespace()
         guard parser.index == parser.bytes.count else { throw parser.error("unexpected text after the document") }
         return value
     }
@@ -34,16 +37,48 @@ struct JSONParser {
         return "byte 0x\(String(byte, radix: 16))"
     }
 
-    private mutating func skipWhitespace() {
+    private mutating func skipWhitespace() throws(PluginError) {
         while let c = current {
             if c == 0x0A {
                 line += 1
                 lineStart = index + 1
+            } else if c == UInt8(ascii: "/") {
+                try skipComment()
+                continue
             } else if c != 0x20 && c != 0x09 && c != 0x0D {
                 return
             }
             index += 1
         }
+    }
+
+    /// Skip one comment starting at `current` (a '/'), leaving `index` on
+    /// the byte after it. A '/' that starts no comment is an error where it is.
+    private mutating func skipComment() throws(PluginError) {
+        let next = index + 1 < bytes.count ? bytes[index + 1] : nil
+        if next == UInt8(ascii: "/") {
+            index += 2
+            while let c = current, c != 0x0A { index += 1 }
+            return
+        }
+        guard next == UInt8(ascii: "*") else {
+            throw error("expected a value or a comment ('//' or '/*'), found '/'")
+        }
+        let startLine = line
+        let startColumn = index - lineStart + 1
+        index += 2
+        while let c = current {
+            if c == UInt8(ascii: "*"), index + 1 < bytes.count, bytes[index + 1] == UInt8(ascii: "/") {
+                index += 2
+                return
+            }
+            if c == 0x0A {
+                line += 1
+                lineStart = index + 1
+            }
+            index += 1
+        }
+        throw PluginError("invalid JSON at line \(startLine), column \(startColumn): unterminated /* comment")
     }
 
     private mutating func expect(_ byte: UInt8, _ what: String) throws(PluginError) {
@@ -81,14 +116,14 @@ struct JSONParser {
         try nest()
         index += 1
         var members: [String: JSONValue] = [:]
-        skipWhitespace()
+        try skipWhitespace()
         if current == UInt8(ascii: "}") {
             index += 1
             depth -= 1
             return .object(members)
         }
         while true {
-            skipWhitespace()
+            try skipWhitespace()
             guard current == UInt8(ascii: "\"") else { throw error("expected a string key, found \(describe(current))") }
             let keyLine = line
             let keyColumn = index - lineStart + 1
@@ -96,11 +131,11 @@ struct JSONParser {
             if members[key] != nil {
                 throw PluginError("invalid JSON at line \(keyLine), column \(keyColumn): duplicate key \"\(key)\"")
             }
-            skipWhitespace()
+            try skipWhitespace()
             try expect(UInt8(ascii: ":"), "':'")
-            skipWhitespace()
+            try skipWhitespace()
             members[key] = try value()
-            skipWhitespace()
+            try skipWhitespace()
             if current == UInt8(ascii: ",") {
                 index += 1
                 continue
@@ -115,16 +150,16 @@ struct JSONParser {
         try nest()
         index += 1
         var items: [JSONValue] = []
-        skipWhitespace()
+        try skipWhitespace()
         if current == UInt8(ascii: "]") {
             index += 1
             depth -= 1
             return .array(items)
         }
         while true {
-            skipWhitespace()
+            try skipWhitespace()
             items.append(try value())
-            skipWhitespace()
+            try skipWhitespace()
             if current == UInt8(ascii: ",") {
                 index += 1
                 continue

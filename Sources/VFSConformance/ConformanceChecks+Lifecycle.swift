@@ -46,8 +46,15 @@ extension ConformanceChecks {
             let directory = c.directory
             let target = c.client.target
             guard try await target.restart() else { throw ConformanceSkip(reason: "the target cannot restart") }
+            // New objects first: a module that reuses handle numbers after a
+            // restart would now answer old handles with these (aliasing).
+            // In the root: a non-persistent module's old directory is gone too.
+            let tag = UInt32.random(in: 0...UInt32.max)
+            for i in 0..<4 {
+                _ = try await c.file("restart-\(tag)-\(i)", in: c.root, data: [UInt8](repeating: 7, count: 100 + i))
+            }
             let attrs = try await c.attrs(file, "getattr of a file handle from before the restart")
-            try c.check(attrs.size == 5_000, "size \(attrs.size) after restart")
+            try c.check(attrs.size == 5_000, "size \(attrs.size) after restart (an old handle names a new object?)")
             try c.check(try await c.read(file, length: 5_000) == data, "data changed across restart")
             _ = try await c.attrs(directory, "getattr of a directory handle from before the restart")
         },
@@ -59,8 +66,17 @@ extension ConformanceChecks {
             guard try await c.client.target.restart() else {
                 throw ConformanceSkip(reason: "the target cannot restart")
             }
+            // New objects first: a module that reuses handle numbers after a
+            // restart would now answer the old handle with one of these.
+            // In the root: a non-persistent module's old directory is gone too.
+            let tag = UInt32.random(in: 0...UInt32.max)
+            for i in 0..<4 {
+                _ = try await c.file("restart-\(tag)-\(i)", in: c.root, data: [UInt8](repeating: 7, count: 100 + i))
+            }
             let reply = await c.client.getattr(file)
             if c.has(CHIMERA_VFS_CAP_PERSISTENT) && reply.ok {
+                let attrs = try await c.attrs(file, "getattr of a handle from before the restart")
+                try c.check(attrs.size == 3, "an old handle names a new object after restart (size \(attrs.size), not 3)")
                 return
             }
             try c.expect(reply, .stale, .badhandle, what: "getattr of a handle from before the restart")

@@ -53,6 +53,24 @@ final class ServerService: Service, @unchecked Sendable {
     }
 
     func run() async throws {
+        if config.rdma {
+            logger.warning("\(RDMADevices.warning(devices: RDMADevices.names()))")
+        }
+        if config.protocolsDefaulted {
+            for entry in config.protocols {
+                let ports = entry.ports.map { "\($0.key.split(separator: ".").last ?? "")=\($0.port)" }
+                logger.notice(
+                    "no server.protocols: starting installed front-end \(entry.name) on its standard ports",
+                    metadata: ["protocol": "\(entry.name)", "ports": "\(ports.joined(separator: " "))"])
+            }
+        }
+        if !config.protocols.contains(where: { $0.name == "smb" }) {
+            for share in config.shares {
+                logger.notice(
+                    "share \(share.name) (\(share.path)) is not served: no SMB front-end is installed",
+                    metadata: ["share": "\(share.name)", "path": "\(share.path)"])
+            }
+        }
         let host = ChimeraServer(config: config, logger: logger)
         let registry = self.registry
         do {

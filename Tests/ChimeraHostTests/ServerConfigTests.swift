@@ -89,6 +89,39 @@ struct ServerConfigTests {
         #expect(config.pluginDirectory == "/etc/chimera/plugins")
         #expect(config.modules.first?.path == "/etc/chimera/lib/x.so")
     }
+
+    @Test("// and /* */ comments are accepted anywhere whitespace is")
+    func comments() throws {
+        let config = try parse(
+            """
+            // a leading line comment
+            {
+              "server": { /* block */ "threads": 3, // trailing
+                /* a block comment
+                   over two lines */
+                "vfs": {"memfs": {"config": {"size_limit": 1024 /* bytes */}}}
+              },
+              "mounts": {"memfs": {"module": "memfs"}} // last
+            }
+            /* after the document */
+            """)
+        #expect(config.threads == 3)
+        #expect(config.modules.first?.config == #"{"size_limit":1024}"#)
+    }
+
+    @Test("errors after comments still name the right line and column")
+    func commentPositions() {
+        #expect(
+            message("{\n  /* one\n     two */ \"server\": {\n  // x\n    \"threads\": ,\n}}")
+                == "test.json: invalid JSON at line 5, column 16: expected a value, found ','")
+        #expect(
+            message("{\n  \"server\": {} /* never closed\n}")
+                == "test.json: invalid JSON at line 2, column 16: unterminated /* comment")
+        #expect(
+            message("{\"server\": / {}}")
+                == "test.json: invalid JSON at line 1, column 12: expected a value or a comment ('//' or '/*'), found '/'")
+        #expect(message(#"{"server": {"vfs": {"memfs": {"config": {"s": "a//b/*c*/"}}}}}"#) == nil)
+    }
 }
 
 @Suite("Server config: overlapping mounts")
