@@ -38,8 +38,10 @@ public struct SMBChannel: Sendable, Equatable {
     }
 
     static func isIPAddress(_ text: String) -> Bool {
-        var v4 = in_addr()
-        var v6 = in6_addr()
-        return inet_pton(AF_INET, text, &v4) == 1 || inet_pton(AF_INET6, text, &v6) == 1
+        // Room for an in6_addr (16 bytes), which also holds an in_addr.
+        var address = (UInt64(0), UInt64(0))
+        return withUnsafeMutableBytes(of: &address) { raw in
+            inet_pton(AF_INET, text, raw.baseAddress) == 1 || inet_pton(AF_INET6, text, raw.baseAddress) == 1
+        }
     }
 }
