@@ -22,6 +22,8 @@
  *   1.0  First version.
  *   1.1  struct chimera_cred grows (struct_size, every supplementary group,
  *        a principal name); CHIMERA_NGROUPS_MAX.
+ *   1.2  Status codes of the core's open state: GRACE, NO_GRACE, EXPIRED,
+ *        BAD_STATE, CANCELED, LOCKS_HELD.
  */
 #ifndef CHIMERA_COMMON_H
 #define CHIMERA_COMMON_H
@@ -82,6 +84,16 @@ typedef int32_t chimera_status_t;
 #define CHIMERA_LOCKED           10010  /* byte range locked by another owner */
 #define CHIMERA_SHARE_VIOLATION  10011  /* open conflicts with a share reservation */
 #define CHIMERA_TIMEDOUT         10012  /* the module did not answer in time */
+/* ABI 1.2: open state (chimera_vfs.h, "Open state") */
+#define CHIMERA_GRACE            10013  /* in the grace period: only reclaims */
+#define CHIMERA_NO_GRACE         10014  /* a reclaim outside the grace period,
+                                           or by a client with nothing to
+                                           reclaim */
+#define CHIMERA_EXPIRED          10015  /* the client's state was dropped */
+#define CHIMERA_BAD_STATE        10016  /* no such open / lease / client */
+#define CHIMERA_CANCELED         10017  /* a waiting lock was cancelled */
+#define CHIMERA_LOCKS_HELD       10018  /* closing an open whose owners still
+                                           hold byte-range locks */
 
 /* ------------------------------------------------------------------------ */
 /* Limits                                                                    */

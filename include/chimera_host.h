@@ -26,6 +26,9 @@
  *   1.1  ID mapping (idmap_*): uid/gid <-> names, SIDs, name@domain.
  *        Appended; a plugin checks struct_size (or abi_minor >= 1) before
  *        calling them.
+ *   1.2  Open state (chimera_vfs.h "Open state"): chimera_vfs_api gains
+ *        client_create ... in_grace; chimera_host gains break_leases for
+ *        modules. Appended, as in 1.1.
  */
 #ifndef CHIMERA_HOST_H
 #define CHIMERA_HOST_H
@@ -38,7 +41,7 @@ extern "C" {
 #endif
 
 #define CHIMERA_HOST_ABI_MAJOR 1
-#define CHIMERA_HOST_ABI_MINOR 1
+#define CHIMERA_HOST_ABI_MINOR 2
 
 /* Opaque host objects. */
 struct chimera_metric;
@@ -204,6 +207,47 @@ typedef void (*chimera_send_done_fn)(void *arg, int32_t status);
  * request. open_handle 0 on READ / WRITE / COMMIT lets the core pick a
  * cached open of the object (stateless NFSv3 I/O).
  */
+/* A client of the core's open state (ABI 1.2). */
+#define CHIMERA_VFS_CLIENT_NAME_MAX 1024
+/* Drop the client when it is not renewed for server.state.lease_seconds
+ * (NFSv4); without it the client lives until released (SMB, NLM). */
+#define CHIMERA_VFS_CLIENT_EXPIRES  0x0001u
+/* Record the client's name on stable storage, so that after a restart it
+ * may reclaim during the grace period (NFSv4, NLM). */
+#define CHIMERA_VFS_CLIENT_RECORD   0x0002u
+
+struct chimera_vfs_client_config {
+    uint32_t       struct_size;
+    uint32_t       flags;                   /* CHIMERA_VFS_CLIENT_* */
+    /* Who the client is, the same across its restarts and ours (NFSv4's
+     * client id string, NLM's caller name): 1 to CHIMERA_VFS_CLIENT_NAME_MAX
+     * bytes. Scoped to the front-end. */
+    const uint8_t *name;
+    uint32_t       name_len;
+    /* The loop the front-end's lease_break runs on for this client. */
+    uint32_t       thread_index;
+    /* Handed back in chimera_vfs_lease_break. */
+    void          *client_private;
+};
+
+/* What chimera_protocol_module.lease_break is told (ABI 1.2). */
+#define CHIMERA_VFS_BREAK_REVOKED   0x0001u  /* the holder did not answer in
+                                                time: the lease is already
+                                                at new_level */
+struct chimera_vfs_lease_break {
+    uint32_t struct_size;
+    uint32_t flags;                          /* CHIMERA_VFS_BREAK_* */
+    uint64_t client;
+    void    *client_private;
+    uint64_t lease;
+    uint32_t old_level;                      /* CHIMERA_VFS_LEASE_* */
+    uint32_t new_level;                      /* the most the holder keeps */
+    uint32_t epoch;                          /* the lease's, after the break */
+    uint32_t fh_len;
+    uint8_t  lease_key[CHIMERA_VFS_LEASE_KEY_LEN];
+    uint8_t  fh[CHIMERA_FH_MAX];             /* the object (wire handle) */
+};
+
 struct chimera_vfs_api {
     uint32_t struct_size;
     uint32_t reserved;
@@ -221,6 +265,36 @@ struct chimera_vfs_api {
      * 0 for the synthetic root or an unknown mount. */
     uint64_t (*capabilities)(const struct chimera_host *host,
                              const uint8_t *fh, uint32_t fh_len);
+
+    /* -- open state (ABI 1.2; chimera_vfs.h "Open state") ----------------- */
+
+    /* Make a client; *client is its id (never 0), for args.*.client and
+     * req->state_client_id. CHIMERA_INVAL for a bad name, CHIMERA_NOSPC past
+     * server.state.max_clients. Any host thread. */
+    int32_t (*client_create)(const struct chimera_host *host,
+                             const struct chimera_vfs_client_config *config,
+                             uint64_t *client);
+    /* The client is alive (NFSv4 RENEW, SEQUENCE): its lease period starts
+     * again. CHIMERA_EXPIRED once it expired, CHIMERA_BAD_STATE for an id
+     * that never was. */
+    int32_t (*client_renew)(const struct chimera_host *host, uint64_t client);
+    /* The client is gone (session logoff, NFSv4 DESTROY_CLIENTID, an NSM
+     * reboot notice): its opens, locks and leases go, its waiting locks
+     * complete with CHIMERA_EXPIRED, and its record is removed. */
+    void (*client_release)(const struct chimera_host *host, uint64_t client);
+    /* The client reclaimed all it will (NFSv4.1 RECLAIM_COMPLETE). */
+    int32_t (*client_reclaim_complete)(const struct chimera_host *host,
+                                       uint64_t client);
+    /* Call fn once per client this front-end recorded in the previous run
+     * (for NSM's SM_NOTIFY), on the calling thread, before returning. */
+    void (*clients_recorded)(const struct chimera_host *host,
+                             void (*fn)(void *arg, const uint8_t *name,
+                                        uint32_t name_len),
+                             void *arg);
+    /* server.state.lease_seconds (NFSv4's lease_time). */
+    uint32_t (*lease_seconds)(const struct chimera_host *host);
+    /* 1 while the grace period lasts, else 0. */
+    int32_t (*in_grace)(const struct chimera_host *host);
 };
 
 /* ------------------------------------------------------------------------ */
@@ -400,6 +474,16 @@ struct chimera_host {
     int32_t (*idmap_user)(const struct chimera_host *host, const char *name,
                           uint32_t name_len, uint32_t *uid, uint32_t *gid,
                           uint32_t *groups, uint32_t *ngroups);
+
+    /* -- open state upcalls (ABI 1.2) ---------------------------------------- */
+
+    /* For modules: the backend changed the object underneath (another host
+     * of a shared backend wrote or removed it): the core breaks every lease
+     * on it down to keep_level (CHIMERA_VFS_LEASE_*, 0 for none) and drops
+     * what it caches. Does not wait for the holders. fh is the module's
+     * handle. Any thread. */
+    void (*break_leases)(const struct chimera_host *host, const uint8_t *fh,
+                         uint32_t fh_len, uint32_t keep_level);
 };
 
 #ifdef __cplusplus

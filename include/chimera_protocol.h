@@ -29,6 +29,8 @@
  *   1.0  First version.
  *   1.1  Front-ends fill the 1.1 struct chimera_cred (struct_size, every
  *        group, a principal); the core upgrades a 1.0 front-end's.
+ *   1.2  lease_break: the core's open state asks the front-end to break a
+ *        lease it holds for one of its clients (chimera_vfs.h "Open state").
  */
 #ifndef CHIMERA_PROTOCOL_H
 #define CHIMERA_PROTOCOL_H
@@ -41,7 +43,7 @@ extern "C" {
 #endif
 
 #define CHIMERA_PROTOCOL_ABI_MAJOR 1
-#define CHIMERA_PROTOCOL_ABI_MINOR 1
+#define CHIMERA_PROTOCOL_ABI_MINOR 2
 #define CHIMERA_PROTOCOL_MODULE_SYMBOL "chimera_protocol_module_v1"
 struct chimera_protocol_module;
 typedef const struct chimera_protocol_module *(
@@ -91,6 +93,17 @@ struct chimera_protocol_module {
     void (*connection_closed)(void *connection_private);
     /* Shutdown started: finish in-flight work, answer nothing new, close. */
     void (*drain)(void *thread_private);
+
+    /* ABI 1.2. The core must break a lease this front-end took for one of
+     * its clients (brk->client_private is the client's): tell the client
+     * (CB_RECALL, LEASE_BREAK, an oplock break) and, when it answers,
+     * submit CHIMERA_VFS_OP_LEASE at brk->new_level or lower. With
+     * CHIMERA_VFS_BREAK_REVOKED the holder did not answer within
+     * server.state.break_seconds and the lease is already lowered: only
+     * tell the client. Runs on the client's loop; brk is valid during the
+     * call. May be NULL for a front-end that asks for no leases. */
+    void (*lease_break)(void *protocol_private,
+                        const struct chimera_vfs_lease_break *brk);
 };
 
 #ifdef __cplusplus

@@ -89,6 +89,66 @@
  * every request unchecked and answers ACCES / PERM itself, and answers
  * CHIMERA_VFS_OP_ACCESS.
  *
+ * Open state (ABI 1.2). Opens with share modes, byte-range locks and
+ * leases live in the VFS core, once, for every protocol, so that an SMB
+ * client's lease is broken by an NFSv3 WRITE and an NLM lock conflicts with
+ * an NFSv4 one. Front-ends keep no such state of their own; they map their
+ * protocol onto these entries:
+ *   client  a front-end's client (NFSv4 clientid, SMB session, NLM host),
+ *           made with chimera_vfs_api.client_create (chimera_host.h). It
+ *           owns everything below; releasing it (or its expiry when it
+ *           asked to expire, or SIGTERM) drops all of it.
+ *   owner   opaque bytes within a client (NFSv4 open-/lock-owner, an SMB
+ *           handle), at most CHIMERA_VFS_LOCK_OWNER_MAX.
+ *   open    STATE_OPEN: (client, owner, object) with access and deny bits
+ *           (CHIMERA_VFS_SHARE_*). A second STATE_OPEN of the same triple
+ *           upgrades the same open (access and deny are OR-ed).
+ *   lock    LOCK / UNLOCK / TEST_LOCK with args.lock.client set: a shared
+ *           or exclusive range held by (client, owner), optionally under an
+ *           open (args.lock.open).
+ *   lease   asked for with STATE_OPEN (lease_level, lease_key): read (R),
+ *           handle (H) and write (W) caching as in SMB 2.1; NFSv4
+ *           delegations map onto them (read delegation RH, write RWH).
+ *           Opens of one client with the same lease_key share one lease.
+ * Conflicts. Share modes: an open conflicts with another open of the same
+ * object (by anyone) when one's access meets the other's deny. A request
+ * without an open (req->state_open_id 0: NFSv3, S3) meets the deny bits of
+ * every open: READ and WRITE give CHIMERA_SHARE_VIOLATION when an open
+ * denies READ / WRITE; REMOVE and RENAME of the object when one denies
+ * DELETE. Byte-range locks are advisory (POSIX) unless taken with
+ * CHIMERA_VFS_LOCK_MANDATORY (SMB): a READ overlapping another's mandatory
+ * exclusive lock, or a WRITE overlapping another's mandatory lock, gives
+ * CHIMERA_LOCKED. "Another's" is any lock not taken under req->state_open_id.
+ * Leases break before a conflicting access from anyone but the lease's own
+ * (client, lease_key) runs: READ breaks W; WRITE, a SETATTR of the size,
+ * ALLOCATE, DEALLOCATE and a copy into the file break R and W; another
+ * SETATTR breaks W; REMOVE and RENAME of the object (or of a file RENAME
+ * replaces) break H; STATE_OPEN by another key breaks W, and R too when it
+ * asks for WRITE access, and H of the opens it would conflict with. The
+ * core calls the holder's front-end (chimera_protocol_module.lease_break)
+ * on the client's loop, holds the conflicting request until the holder
+ * acknowledges with a LEASE op at the new level or lower, or until the
+ * break timeout passes (the core then revokes the lease and tells the
+ * front-end with CHIMERA_VFS_BREAK_REVOKED), and then runs it. A request
+ * with CHIMERA_VFS_REQ_NO_WAIT is answered CHIMERA_DELAY at once instead
+ * (NFSv4's NFS4ERR_DELAY, NFSv3's JUKEBOX) while the break proceeds.
+ * Grace. After a restart, when the state directory (server.state.directory)
+ * holds client records from the previous run, the core is in its grace
+ * period (server.state.grace_seconds) for those clients: STATE_OPEN and
+ * LOCK answer CHIMERA_GRACE unless they carry CHIMERA_VFS_STATE_RECLAIM /
+ * CHIMERA_VFS_LOCK_RECLAIM from a client whose name was recorded; after
+ * it, reclaims answer CHIMERA_NO_GRACE. I/O without an open is not held
+ * up by grace. The period ends early once every recorded client has
+ * reclaimed (client_reclaim_complete) or been released.
+ * Modules see none of it. The state ops (STATE_OPEN ... LOCK_CANCEL) are
+ * the core's and never reach a module; LOCK, UNLOCK and TEST_LOCK reach a
+ * module only when it declares CHIMERA_VFS_CAP_LOCKS (a shared backend
+ * whose own servers arbitrate locks between several Chimera hosts), and a
+ * module that learns its backend changed an object underneath (another
+ * host wrote it) calls chimera_host.break_leases so the core breaks the
+ * leases on it. A 1.0 / 1.1 module still gets LOCK first and the core
+ * answers when it says NOTSUP, as before.
+ *
  * What the conformance kit (chimera vfs-test) requires
  *   The host loads a module only when init and dispatch are non-NULL. Of
  *   the kit's checks, these are the ones a module's own design decides:
@@ -110,6 +170,10 @@
  *        CHIMERA_VFS_CAP_ENFORCES_PERMISSIONS; CHIMERA_VFS_OP_ACCESS; the
  *        credential grows (chimera_common.h 1.1). 1.0 modules keep working
  *        and gain the core's checks.
+ *   1.2  Open state in the core (see "Open state"): ops STATE_OPEN,
+ *        STATE_CLOSE, STATE_DOWNGRADE, LEASE, LOCK_CANCEL; args.lock grows
+ *        (client, open, flags); the request grows (state_client_id,
+ *        state_open_id); CHIMERA_VFS_REQ_NO_WAIT; CHIMERA_VFS_CAP_LOCKS.
  */
 #ifndef CHIMERA_VFS_H
 #define CHIMERA_VFS_H
@@ -121,7 +185,7 @@ extern "C" {
 #endif
 
 #define CHIMERA_VFS_ABI_MAJOR 1
-#define CHIMERA_VFS_ABI_MINOR 1
+#define CHIMERA_VFS_ABI_MINOR 2
 #define CHIMERA_VFS_MODULE_SYMBOL "chimera_vfs_module_v1"
 struct chimera_vfs_module;
 typedef const struct chimera_vfs_module *(*chimera_vfs_module_entry_fn)(void);
@@ -262,9 +326,17 @@ typedef uint32_t chimera_vfs_op_t;
 #define CHIMERA_VFS_OP_KV_GET           33
 #define CHIMERA_VFS_OP_KV_PUT           34
 #define CHIMERA_VFS_OP_KV_DELETE        35
-/* Byte-range locks with owners (NFSv4 LOCK, SMB2 LOCK, NLM). Modules that
- * keep no lock state answer CHIMERA_NOTSUP and the core keeps the locks.
- * Results on CHIMERA_LOCKED: the conflicting lock in args.lock.r_conflict_*. */
+/* Byte-range locks with owners (NFSv4 LOCK, SMB2 LOCK, NLM). The core's
+ * state table answers them unless the module declares CHIMERA_VFS_CAP_LOCKS
+ * (see "Open state"). LOCK takes [offset, offset + length) for (client,
+ * owner), replacing what that owner held on the range (upgrade and
+ * downgrade); UNLOCK releases the range, splitting locks that cross its
+ * ends. Adjacent or overlapping ranges of one owner and type merge.
+ * With CHIMERA_VFS_LOCK_WAIT a conflicting LOCK waits in the core and
+ * completes when granted, with CHIMERA_CANCELED (LOCK_CANCEL), with
+ * CHIMERA_EXPIRED (the client went) or with CHIMERA_LOCKED after
+ * server.state.lock_wait_seconds. Results on CHIMERA_LOCKED: the
+ * conflicting lock in args.lock.r_conflict_*. */
 #define CHIMERA_VFS_OP_LOCK             36
 #define CHIMERA_VFS_OP_UNLOCK           37
 #define CHIMERA_VFS_OP_TEST_LOCK        38
@@ -275,6 +347,35 @@ typedef uint32_t chimera_vfs_op_t;
  * CHIMERA_VFS_CAP_ENFORCES_PERMISSIONS, which must then answer it.
  * Results: args.access.r_granted, r_attrs. (ABI 1.1) */
 #define CHIMERA_VFS_OP_ACCESS           39
+/* Open state (ABI 1.2; see "Open state"). Answered by the core, never
+ * sent to a module; the object is a regular file (or a directory, for
+ * leases on it).
+ * STATE_OPEN: take or upgrade the open (args.state_open.client, owner) of
+ * the object with access and deny, and a lease when lease_level asks for
+ * one. Breaks conflicting leases first (see "Conflicts"), then checks
+ * share modes: CHIMERA_SHARE_VIOLATION, changing nothing. Results:
+ * r_open (the open's id, stable while it lives), r_lease and
+ * r_lease_level (what was granted: maybe less than asked, 0 for none),
+ * r_lease_epoch (increases at every change of the lease's level). */
+#define CHIMERA_VFS_OP_STATE_OPEN       40
+/* Release args.state_close.open of args.state_close.client. Its lease goes
+ * with the last open sharing it. Byte-range locks taken under the open:
+ * with CHIMERA_VFS_CLOSE_RELEASE_LOCKS they are released; without it
+ * CLOSE answers CHIMERA_LOCKS_HELD while there are some (NFSv4 wants them
+ * unlocked first). */
+#define CHIMERA_VFS_OP_STATE_CLOSE      41
+/* Replace the open's access and deny with args.state_open.access / deny,
+ * which must be subsets of what it has (INVAL otherwise). Uses
+ * args.state_open (client, r_open as the open to change). */
+#define CHIMERA_VFS_OP_STATE_DOWNGRADE  42
+/* Acknowledge a break, or give a lease back: args.lease.level is the level
+ * the holder keeps (a subset of what it has, 0 to return it). Answering a
+ * break at or below the level it asked for ends the break. */
+#define CHIMERA_VFS_OP_LEASE            43
+/* Cancel a waiting LOCK (CHIMERA_VFS_LOCK_WAIT) of the same client, owner
+ * and range: the waiting request completes with CHIMERA_CANCELED. NOENT
+ * when no such lock waits. Uses args.lock. */
+#define CHIMERA_VFS_OP_LOCK_CANCEL      44
 /* Core-only ops, never sent to a module. */
 /* Resolve args.lookup_path.path from the object (the namespace root when
  * req->fh_len is 0), across mounts. Results: r_fh, r_attrs. */
@@ -339,6 +440,28 @@ typedef uint32_t chimera_vfs_op_t;
 #define CHIMERA_VFS_LOCK_READ         1u
 #define CHIMERA_VFS_LOCK_WRITE        2u
 #define CHIMERA_VFS_LOCK_OWNER_MAX    64
+/* lock flags (args.lock.flags, ABI 1.2) */
+#define CHIMERA_VFS_LOCK_WAIT         0x0001u   /* wait for a conflicting lock */
+#define CHIMERA_VFS_LOCK_RECLAIM      0x0002u   /* reclaim during grace */
+#define CHIMERA_VFS_LOCK_MANDATORY    0x0004u   /* holds I/O off (SMB) */
+
+/* share access and deny bits (STATE_OPEN); the values of SMB2's
+ * FILE_SHARE_READ / WRITE / DELETE */
+#define CHIMERA_VFS_SHARE_READ        0x0001u
+#define CHIMERA_VFS_SHARE_WRITE       0x0002u
+#define CHIMERA_VFS_SHARE_DELETE      0x0004u
+
+/* lease levels, bits; the values of SMB2's lease state bits. Valid levels
+ * are 0, R, RH, RW and RWH. */
+#define CHIMERA_VFS_LEASE_READ        0x0001u   /* R: cache reads */
+#define CHIMERA_VFS_LEASE_HANDLE      0x0002u   /* H: keep handles open */
+#define CHIMERA_VFS_LEASE_WRITE       0x0004u   /* W: cache writes */
+#define CHIMERA_VFS_LEASE_KEY_LEN     16
+
+/* state flags (args.state_open.flags, args.state_close.flags) */
+#define CHIMERA_VFS_STATE_RECLAIM         0x0001u   /* reclaim during grace */
+#define CHIMERA_VFS_CLOSE_RELEASE_LOCKS   0x0002u   /* STATE_CLOSE: drop the
+                                                       open's locks too */
 
 /* request flags (chimera_vfs_request.flags), set by front-ends */
 /* Names that start with CHIMERA_VFS_HIDDEN_PREFIX belong to front-ends (the
@@ -347,6 +470,9 @@ typedef uint32_t chimera_vfs_op_t;
  * onto them answers ACCES — unless the request carries this flag. Modules
  * never see the flag and treat such names like any other. */
 #define CHIMERA_VFS_REQ_SHOW_HIDDEN   0x0001u
+/* When a lease must be broken before the request may run, start the break
+ * and answer CHIMERA_DELAY at once rather than hold the request (ABI 1.2). */
+#define CHIMERA_VFS_REQ_NO_WAIT       0x0002u
 #define CHIMERA_VFS_HIDDEN_PREFIX     ".chimera-"
 
 /* ------------------------------------------------------------------------ */
@@ -540,6 +666,41 @@ struct chimera_vfs_args_lock {
     uint32_t r_conflict_type;
     uint64_t r_conflict_offset;
     uint64_t r_conflict_length;
+    /* ABI 1.2. client 0: the owner bytes alone name the holder (1.1). */
+    uint64_t client;                         /* from client_create */
+    uint64_t open;                           /* the open it is under, or 0 */
+    uint32_t flags;                          /* CHIMERA_VFS_LOCK_WAIT ... */
+    uint32_t reserved;
+};
+
+struct chimera_vfs_args_state_open {
+    uint64_t client;                         /* from client_create */
+    uint8_t  owner[CHIMERA_VFS_LOCK_OWNER_MAX];
+    uint32_t owner_len;
+    uint32_t access;                         /* CHIMERA_VFS_SHARE_* */
+    uint32_t deny;                           /* CHIMERA_VFS_SHARE_* */
+    uint32_t flags;                          /* CHIMERA_VFS_STATE_RECLAIM */
+    uint32_t lease_level;                    /* CHIMERA_VFS_LEASE_* wanted */
+    uint32_t reserved;
+    uint8_t  lease_key[CHIMERA_VFS_LEASE_KEY_LEN];
+    uint64_t r_open;                         /* DOWNGRADE: in, the open */
+    uint64_t r_lease;
+    uint32_t r_lease_level;
+    uint32_t r_lease_epoch;
+};
+
+struct chimera_vfs_args_state_close {
+    uint64_t client;
+    uint64_t open;
+    uint32_t flags;                          /* CHIMERA_VFS_CLOSE_* */
+    uint32_t reserved;
+};
+
+struct chimera_vfs_args_lease {
+    uint64_t client;
+    uint64_t lease;                          /* r_lease of STATE_OPEN */
+    uint32_t level;                          /* what the holder keeps */
+    uint32_t r_epoch;
 };
 
 struct chimera_vfs_args_access {
@@ -618,6 +779,9 @@ struct chimera_vfs_request {
         struct chimera_vfs_args_lock            lock;
         struct chimera_vfs_args_lookup_path     lookup_path;
         struct chimera_vfs_args_access          access;
+        struct chimera_vfs_args_state_open      state_open;
+        struct chimera_vfs_args_state_close     state_close;
+        struct chimera_vfs_args_lease           lease;
         uint8_t                                 args_space[512];
     };
 
@@ -626,6 +790,13 @@ struct chimera_vfs_request {
     uint64_t                   module_scratch[8];
     /* The host's; a module never reads or writes it. */
     uint64_t                   host_scratch[16];
+
+    /* ABI 1.2: who asks, for the core's open state ("Open state"). A
+     * front-end sets them for requests made under an open (NFSv4 I/O with
+     * an open stateid, SMB I/O on a handle), so that its own opens, locks
+     * and lease do not count against it; 0 and 0 for a stateless caller. */
+    uint64_t                   state_client_id;
+    uint64_t                   state_open_id;
 };
 
 /* ------------------------------------------------------------------------ */
@@ -661,6 +832,13 @@ struct chimera_vfs_request {
  * PERM and CHIMERA_VFS_OP_ACCESS. Without it the core checks first (see
  * "Permissions"). */
 #define CHIMERA_VFS_CAP_ENFORCES_PERMISSIONS (1ull << 10)
+
+/* The module keeps byte-range locks itself (ABI 1.2): a shared backend
+ * whose servers arbitrate locks between several hosts. The core sends it
+ * LOCK, UNLOCK and TEST_LOCK (with the 1.2 args.lock fields; it answers
+ * LOCK_WAIT requests when granted) instead of answering from its table.
+ * Share modes and leases stay in the core. */
+#define CHIMERA_VFS_CAP_LOCKS              (1ull << 11)
 
 /* blocking_ops for a module whose every op blocks (POSIX calls). */
 #define CHIMERA_VFS_ALL_OPS                (~0ull)

@@ -63,12 +63,18 @@ public protocol ProtocolPlugin: AnyObject {
     func drain(_ thread: ThreadState)
 
     func shutdown()
+
+    /// The core breaks a lease this front-end took for one of its clients
+    /// (on the client's loop). Front-ends that ask for leases implement it.
+    func leaseBreak(_ notice: LeaseBreak)
 }
 
 extension ProtocolPlugin {
     public func threadStopped(_ thread: ThreadState) {}
     public func drain(_ thread: ThreadState) {}
     public func shutdown() {}
+    /// A front-end that takes no leases is never asked to break one.
+    public func leaseBreak(_ notice: LeaseBreak) {}
 }
 
 /// One connection's protocol state.

@@ -90,6 +90,10 @@ public enum ProtocolPluginExport {
                 drain: { threadPrivate in
                     guard let threadPrivate else { return }
                     Unmanaged<PluginThreadBox>.fromOpaque(threadPrivate).takeUnretainedValue().drain()
+                },
+                lease_break: { protocolPrivate, notice in
+                    guard let protocolPrivate, let notice else { return }
+                    Unmanaged<PluginBox>.fromOpaque(protocolPrivate).takeUnretainedValue().leaseBreak(LeaseBreak(notice))
                 }
             )
         )
@@ -100,6 +104,7 @@ public enum ProtocolPluginExport {
 final class PluginBox {
     let threadStarted: (UInt32) -> PluginThreadBox
     let shutdown: () -> Void
+    let leaseBreak: (LeaseBreak) -> Void
 
     init<P: ProtocolPlugin>(_ plugin: P, host: PluginHost) {
         threadStarted = { index in
@@ -116,6 +121,7 @@ final class PluginBox {
             )
         }
         shutdown = { plugin.shutdown() }
+        leaseBreak = { plugin.leaseBreak($0) }
     }
 }
 

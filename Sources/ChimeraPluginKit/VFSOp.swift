@@ -48,6 +48,11 @@ public struct VFSOp: RawRepresentable, Hashable, Sendable, CustomStringConvertib
     public static let unlock = VFSOp(rawValue: UInt32(CHIMERA_VFS_OP_UNLOCK))
     public static let testLock = VFSOp(rawValue: UInt32(CHIMERA_VFS_OP_TEST_LOCK))
     public static let access = VFSOp(rawValue: UInt32(CHIMERA_VFS_OP_ACCESS))
+    public static let stateOpen = VFSOp(rawValue: UInt32(CHIMERA_VFS_OP_STATE_OPEN))
+    public static let stateClose = VFSOp(rawValue: UInt32(CHIMERA_VFS_OP_STATE_CLOSE))
+    public static let stateDowngrade = VFSOp(rawValue: UInt32(CHIMERA_VFS_OP_STATE_DOWNGRADE))
+    public static let lease = VFSOp(rawValue: UInt32(CHIMERA_VFS_OP_LEASE))
+    public static let lockCancel = VFSOp(rawValue: UInt32(CHIMERA_VFS_OP_LOCK_CANCEL))
     public static let lookupPath = VFSOp(rawValue: UInt32(CHIMERA_VFS_OP_LOOKUP_PATH))
 
     /// The bit of this op in `chimera_vfs_module.blocking_ops`.
@@ -94,6 +99,11 @@ public struct VFSOp: RawRepresentable, Hashable, Sendable, CustomStringConvertib
         case .lock: "lock"
         case .unlock: "unlock"
         case .testLock: "test_lock"
+        case .stateOpen: "state_open"
+        case .stateClose: "state_close"
+        case .stateDowngrade: "state_downgrade"
+        case .lease: "lease"
+        case .lockCancel: "lock_cancel"
         case .lookupPath: "lookup_path"
         default: "op(\(rawValue))"
         }

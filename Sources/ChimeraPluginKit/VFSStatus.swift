@@ -61,6 +61,12 @@ public struct VFSStatus: RawRepresentable, Hashable, Sendable, CustomStringConve
     public static let locked = VFSStatus(rawValue: CHIMERA_LOCKED)
     public static let shareViolation = VFSStatus(rawValue: CHIMERA_SHARE_VIOLATION)
     public static let timedOut = VFSStatus(rawValue: CHIMERA_TIMEDOUT)
+    public static let grace = VFSStatus(rawValue: CHIMERA_GRACE)
+    public static let noGrace = VFSStatus(rawValue: CHIMERA_NO_GRACE)
+    public static let expired = VFSStatus(rawValue: CHIMERA_EXPIRED)
+    public static let badState = VFSStatus(rawValue: CHIMERA_BAD_STATE)
+    public static let canceled = VFSStatus(rawValue: CHIMERA_CANCELED)
+    public static let locksHeld = VFSStatus(rawValue: CHIMERA_LOCKS_HELD)
 
     public var description: String {
         switch self {
@@ -97,6 +103,12 @@ public struct VFSStatus: RawRepresentable, Hashable, Sendable, CustomStringConve
         case .locked: "LOCKED"
         case .shareViolation: "SHARE_VIOLATION"
         case .timedOut: "TIMEDOUT"
+        case .grace: "GRACE"
+        case .noGrace: "NO_GRACE"
+        case .expired: "EXPIRED"
+        case .badState: "BAD_STATE"
+        case .canceled: "CANCELED"
+        case .locksHeld: "LOCKS_HELD"
         default: "status(\(rawValue))"
         }
     }
