@@ -26,6 +26,10 @@ mkdir -p Sources/ONCRPC/Generated Sources/NFS3/Generated
     --prefix NFS3 --strip-suffix 3 --strip-type-word nfs --strip-member-word ERR --strip-member-word NFS
 "$XDRGEN" xdr/mount3.x --output Sources/NFS3/Generated/MOUNT3XDR.swift \
     --prefix MOUNT3 --strip-suffix 3 --strip-member-word ERR
+"$XDRGEN" xdr/nlm4.x --output Sources/NFS3/Generated/NLM4XDR.swift \
+    --prefix NLM4 --strip-suffix 4 --strip-type-word nlm --strip-member-word NLM --strip-member-word NLMPROC
+"$XDRGEN" xdr/sm_inter.x --output Sources/NFS3/Generated/SMXDR.swift \
+    --prefix SM --strip-type-word sm --strip-member-word SM
 
 # The generator's golden test output (compiled into XDRTests).
 "$XDRGEN" xdr/tests/sample.x --output Tests/XDRTests/Golden/SampleXDR.swift \
