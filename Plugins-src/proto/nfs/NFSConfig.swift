@@ -15,6 +15,11 @@ import ONCRPC
 /// - `mount_port`: MOUNT v3 (default 20048); 0 serves MOUNT on the NFS port only (calls are routed by program
 ///   number, so one port can carry both; the host refuses two keys naming the same port).
 /// - `portmap_port`: the portmapper, v2 (default 111); 0 turns it off.
+/// - `nlm`: serve NLM v4 and NSM v1 (RFC 1813 Appendix II) on the NFS port, registered with the portmapper
+///   (default true). Locks live in the core's open state; NSM's state number and the hosts to notify after a
+///   restart are kept under `server.state.directory`.
+/// - `nlm_callback_portmap_port`: the port of a client's portmapper, asked where its lock manager and status
+///   monitor listen for GRANTED and SM_NOTIFY (default 111; tests move it).
 /// - `exports`: when absent, every mount is exported read-write to loopback clients without squashing; an
 ///   empty list exports nothing. In an entry, `clients` defaults to loopback, `access` to "rw", `squash` to
 ///   "root" (exports(5)'s default), `anonuid`/`anongid` to 65534.
@@ -27,8 +32,14 @@ struct NFSConfig: Sendable {
     var exports: [ExportRule] = []
     /// The namespace's mounts (`mounts` in the document), in name order.
     var mountNames: [String] = []
+    var nlm = true
+    var nlmCallbackPortmapPort: UInt16 = 111
+    /// `server.state.directory`, where NSM keeps its state number and hosts.
+    var stateDirectory: String?
+    /// `server.bind_address`: the name SM_NOTIFY gives for this server.
+    var bindAddress: String?
 
-    static let keys: Set<String> = ["port", "mount_port", "portmap_port", "exports"]
+    static let keys: Set<String> = ["port", "mount_port", "portmap_port", "exports", "nlm", "nlm_callback_portmap_port"]
     static let exportKeys: Set<String> = ["path", "clients", "access", "squash", "anonuid", "anongid"]
 
     static func parse(_ config: ProtocolPluginConfig) throws(PluginError) -> NFSConfig {
@@ -41,6 +52,13 @@ struct NFSConfig: Sendable {
         if let port = try object.integer("mount_port", in: 0...65535) { parsed.mountPort = UInt16(port) }
         if let port = try object.integer("portmap_port", in: 0...65535) { parsed.portmapPort = UInt16(port) }
         if parsed.mountPort == parsed.port { parsed.mountPort = 0 }
+        if let nlm = try object.bool("nlm") { parsed.nlm = nlm }
+        if let port = try object.integer("nlm_callback_portmap_port", in: 1...65535) {
+            parsed.nlmCallbackPortmapPort = UInt16(port)
+        }
+        let server = try document.object("server")
+        parsed.bindAddress = try server?.string("bind_address")
+        parsed.stateDirectory = try server?.object("state")?.string("directory")
         if let entries = try object.array("exports") {
             for (index, entry) in entries.enumerated() {
                 let key = object.keyPath("exports") + "[\(index)]"

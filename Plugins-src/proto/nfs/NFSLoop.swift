@@ -32,7 +32,7 @@ final class NFSLoop {
     init(index: UInt32, server: NFSServer) {
         self.index = index
         self.server = server
-        self.router = RPCService.makeRouter()
+        self.router = RPCService.makeRouter(nlm: server.config.nlm)
         self.replyCache = RPCDuplicateRequestCache(
             maxEntries: 8192,
             maxBytes: 8 << 20,

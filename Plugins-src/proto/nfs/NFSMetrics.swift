@@ -8,6 +8,8 @@ struct NFSMetrics: Sendable {
     let nfs3Errors: [PluginMetric]
     let mountCalls: [PluginMetric]
     let portmapCalls: [PluginMetric]
+    let nlmCalls: [PluginMetric]
+    let nsmCalls: [PluginMetric]
     /// Calls answered without running a procedure: GARBAGE_ARGS, AUTH_ERROR, PROG_UNAVAIL, ...
     let rejected: PluginMetric
     /// NFS calls refused by the export table (ACCES or ROFS before the VFS saw them).
@@ -22,6 +24,8 @@ struct NFSMetrics: Sendable {
         nfs3Errors = calls("nfs3", nfs3, "nfs_errors_total")
         mountCalls = calls("mount3", MOUNT3Program.V3.Procedure.all.map { NFSMetrics.shortName($0.description) })
         portmapCalls = calls("portmap2", PMAPProgram.V2.Procedure.all.map { NFSMetrics.shortName($0.description) })
+        nlmCalls = calls("nlm4", NLM4Program.V4.Procedure.all.map { NFSMetrics.shortName($0.description) })
+        nsmCalls = calls("nsm1", SMProgram.V1.Procedure.all.map { NFSMetrics.shortName($0.description) })
         rejected = host.metric(.counter, "nfs_rpc_rejected_total")
         exportDenied = host.metric(.counter, "nfs_export_denied_total")
     }
@@ -38,6 +42,10 @@ struct NFSMetrics: Sendable {
         case .nfs3(let p): Self.record(nfs3Calls, Int(p.rawValue))
         case .mount3(let p): Self.record(mountCalls, Int(p.rawValue))
         case .portmap2(let p): Self.record(portmapCalls, Int(p.rawValue))
+        case .nlm4(let p):
+            if let index = NLM4Program.V4.Procedure.all.firstIndex(of: p) { Self.record(nlmCalls, index) }
+        case .nsm1(let p):
+            if let index = SMProgram.V1.Procedure.all.firstIndex(of: p) { Self.record(nsmCalls, index) }
         }
     }
 

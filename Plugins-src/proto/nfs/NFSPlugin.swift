@@ -4,14 +4,14 @@ import NFS3
 import ONCRPC
 
 /// The NFSv3 front-end (RFC 1813) with MOUNT v3 and a portmapper (RFC 1833 v2), over ONC RPC on TCP
-/// (RFC 5531). One router serves every listener, so a port may carry any of the programs; the NFSv4 and NLM
-/// programs will join it.
+/// (RFC 5531), and NLM v4 with NSM v1 (RFC 1813 Appendix II) on the core's open state. One router serves every
+/// listener, so a port may carry any of the programs; NFSv4 will join it.
 final class NFSPlugin: ProtocolPlugin {
     typealias ThreadState = NFSLoop
     typealias Connection = RPCConnection
 
     static var descriptor: ProtocolPluginDescriptor {
-        ProtocolPluginDescriptor(name: "nfs", description: "NFSv3, MOUNT v3 and portmap v2 over TCP")
+        ProtocolPluginDescriptor(name: "nfs", description: "NFSv3, MOUNT v3, NLM v4, NSM v1 and portmap v2 over TCP")
     }
 
     /// Listener tags, handed back per connection (for logs only: routing is by program number).
@@ -41,7 +41,11 @@ final class NFSPlugin: ProtocolPlugin {
     }
 
     func threadStarted(index: UInt32) -> NFSLoop {
-        NFSLoop(index: index, server: server)
+        if index == 0 && server.config.nlm {
+            // After a restart, tell the NLM hosts of the previous run (NSM SM_NOTIFY), once.
+            server.nlm.monitor.notifyRecordedHosts(clients: server.nlm.clients, host: server.host, thread: index)
+        }
+        return NFSLoop(index: index, server: server)
     }
 
     func threadStopped(_ thread: NFSLoop) {

@@ -12,6 +12,8 @@ final class NFSServer: @unchecked Sendable {
     let config: NFSConfig
     let writeVerifier: NFS3Writeverf
     let metrics: NFSMetrics
+    /// NLM hosts, waiting locks and NSM (`config.nlm`).
+    let nlm: NLMState
     /// For each mount (by index into `config.mountNames`), then the namespace root: the export rules that
     /// cover it, in config order.
     let rulesByMount: [[Int]]
@@ -31,6 +33,7 @@ final class NFSServer: @unchecked Sendable {
         self.config = config
         self.writeVerifier = WriteVerifier.make()
         self.metrics = NFSMetrics(host: host)
+        self.nlm = NLMState(vfs: vfs, config: config, host: host)
         var rules: [[Int]] = config.mountNames.map { name in
             config.exports.indices.filter { config.exports[$0].covers(mount: name) }
         }

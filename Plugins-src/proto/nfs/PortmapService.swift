@@ -33,7 +33,8 @@ enum PortmapService {
         }
     }
 
-    /// What this plugin serves, all over TCP.
+    /// What this plugin serves, all over TCP (the host offers TCP listeners only: NLM and NSM are on the NFS
+    /// port, and a Linux client mounted with `proto=tcp` speaks NLM over TCP too).
     static func mappings(_ config: NFSConfig) -> [PMAPMapping] {
         let tcp = PMAPConstants.ipprotoTcp
         let mountPort = config.mountPort == 0 ? config.port : config.mountPort
@@ -41,6 +42,10 @@ enum PortmapService {
             PMAPMapping(prog: NFS3Program.number, vers: NFS3Program.V3.number, prot: tcp, port: UInt32(config.port)),
             PMAPMapping(prog: MOUNT3Program.number, vers: MOUNT3Program.V3.number, prot: tcp, port: UInt32(mountPort)),
         ]
+        if config.nlm {
+            list.append(PMAPMapping(prog: NLM4Program.number, vers: NLM4Program.V4.number, prot: tcp, port: UInt32(config.port)))
+            list.append(PMAPMapping(prog: SMProgram.number, vers: SMProgram.V1.number, prot: tcp, port: UInt32(config.port)))
+        }
         if config.portmapPort != 0 {
             list.append(
                 PMAPMapping(

@@ -110,6 +110,10 @@ final class RPCConnection: ProtocolConnection {
                 MountService.handle(call, procedure: procedure, credentials: dispatch.credentials)
             case .portmap2(let procedure):
                 PortmapService.handle(call, procedure: procedure)
+            case .nlm4(let procedure):
+                NLMService.handle(call, procedure: procedure, credentials: dispatch.credentials)
+            case .nsm1(let procedure):
+                NSMService.handle(call, procedure: procedure)
             }
         }
     }

@@ -7,11 +7,21 @@ enum RPCService: Hashable, Sendable {
     case nfs3(NFS3Program.V3.Procedure)
     case mount3(MOUNT3Program.V3.Procedure)
     case portmap2(PMAPProgram.V2.Procedure)
+    case nlm4(NLM4Program.V4.Procedure)
+    case nsm1(SMProgram.V1.Procedure)
+
+    /// NLM v4 procedures served: the synchronous ones, the _RES answers and FREE_ALL (RFC 1813 §6.2). The _MSG
+    /// forms get PROC_UNAVAIL.
+    static let nlmProcedures: [NLM4Program.V4.Procedure] = [
+        .null, .test, .lock, .cancel, .unlock, .testRes, .lockRes, .cancelRes, .unlockRes, .grantedRes, .share,
+        .unshare, .nmLock, .freeAll,
+    ]
 
     /// Every program, version and procedure served (RFC 1813, RFC 1833): NFS 100003 v3, MOUNT 100005 v3,
     /// portmap 100000 v2 (SET, UNSET and CALLIT are answered but refused). Any version or program not here
-    /// gets PROG_MISMATCH or PROG_UNAVAIL from the router, so an NFSv4 call learns "3 to 3".
-    static func makeRouter() -> RPCRouter<RPCService> {
+    /// gets PROG_MISMATCH or PROG_UNAVAIL from the router, so an NFSv4 call learns "3 to 3". With `nlm`, NLM
+    /// 100021 v4 and NSM 100024 v1 too.
+    static func makeRouter(nlm: Bool = true) -> RPCRouter<RPCService> {
         var router = RPCRouter<RPCService>(acceptedFlavors: [.authNone, .authSys])
         for procedure in NFS3Program.V3.Procedure.all {
             router.register(
@@ -36,6 +46,23 @@ enum RPCService: Hashable, Sendable {
                 version: PMAPProgram.V2.number,
                 procedure: procedure.rawValue,
                 handler: .portmap2(procedure)
+            )
+        }
+        guard nlm else { return router }
+        for procedure in nlmProcedures {
+            router.register(
+                program: NLM4Program.number,
+                version: NLM4Program.V4.number,
+                procedure: procedure.rawValue,
+                handler: .nlm4(procedure)
+            )
+        }
+        for procedure in SMProgram.V1.Procedure.all {
+            router.register(
+                program: SMProgram.number,
+                version: SMProgram.V1.number,
+                procedure: procedure.rawValue,
+                handler: .nsm1(procedure)
             )
         }
         return router
