@@ -1,7 +1,7 @@
 #!/bin/bash
 # Build the guest's initramfs: busybox-static, the guest kernel's NFS client and
 # virtio modules (dependencies from `modprobe -S KVER --show-depends`), our static
-# C helpers (fsx-guest, runas, locktest, gen), a tar payload with hard links and
+# C helpers (fsx-guest, runas, locktest, gen, rpcstub, fcntllock), a tar payload with hard links and
 # symlinks, and init.sh as /init.
 # Usage: build-initramfs.sh KVER OUT.cpio.gz
 set -euo pipefail
@@ -21,7 +21,7 @@ for a in $(/bin/busybox --list); do
   [ "$a" = busybox ] || ln -sf busybox "$W/bin/$a"
 done
 ln -sf ../bin/busybox "$W/sbin/modprobe"
-for c in fsx-guest runas locktest gen; do
+for c in fsx-guest runas locktest gen rpcstub fcntllock; do
   gcc -static -O2 -Wall -Werror -o "$W/bin/$c" "$HERE/$c.c"
 done
 

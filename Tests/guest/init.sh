@@ -74,6 +74,17 @@ w_flock() {
   echo "note: mounted with nolock, so flock() locks are local to this guest (no NLM on the wire)"
   locktest "$D/lockfile" && rm "$D/lockfile"
 }
+w_nlm_pair() { fcntllock pair "$D/pairfile" && rm -f "$D/pairfile"; }
+w_nlm_core() {  # the host's test client (Tests/guest/nlm-hold.py) holds a lock through the core meanwhile
+  : > "$D/corelock" || return 1
+  rm -f "$D/corelock.held"; echo "QSNLMHOLD $NAME qs-$NAME/corelock" > /dev/console
+  i=0; until [ -e "$D/corelock.held" ]; do i=$((i + 1)); [ $i -ge 120 ] && { echo "the host never took its lock"; return 1; }; sleep 0.5; done
+  fcntllock held "$D/corelock" 90 > /tmp/held.out 2>&1; rc=$?; cat /tmp/held.out
+  [ $rc = 0 ] || return 1
+  t=$(sed -n 's/.*granted after \([0-9]*\)\..*/\1/p' /tmp/held.out)
+  [ -n "$t" ] && [ "$t" -lt 20 ] || { echo "F_SETLKW took ${t:-?} s: no GRANTED callback (the client polled)"; return 1; }
+  rm -f "$D/corelock" "$D/corelock.held"
+}
 w_fsx() { fsx-guest "$D/fsx.$NAME" "${QS_seed:-1}" "${QS_fsxops:-3000}" && rm "$D/fsx.$NAME"; }
 w_perms() {
   mkdir "$D/p755" "$D/p777" && chmod 0755 "$D/p755" && chmod 0777 "$D/p777" && echo root > "$D/rootfile" &&
@@ -123,6 +134,7 @@ if [ "${QS_phase:-main}" = main ]; then
       log "mounted $(grep " $mp " /proc/mounts)"
       rm -rf "$mp/qs-$mod"; mkdir "$mp/qs-$mod"
       for w in $(echo "$QS_workloads" | tr ',' ' '); do
+        [ "$w" = nlm ] && continue   # runs once below, on a mount without nolock
         timeout -s KILL "${QS_wtimeout:-300}" /init __w "$w" "$mod" "$mp"; result "$mod" "$w" $?
       done
       echo "$mod" > "$mp/qs-$mod/marker"
@@ -131,6 +143,25 @@ if [ "${QS_phase:-main}" = main ]; then
       log "mount $mod failed: $(cat /tmp/e)"; dmesg | tail -5 | sed 's/^/QS:    dmesg: /'; result "$mod" mount 1
     fi
   done
+  # NLM: the linux export again, WITHOUT nolock, so fcntl locks go to the server over NLM (TCP, as the mount).
+  # The kernel's lockd needs a local rpcbind and statd: rpcstub plays both.
+  if echo ",$QS_workloads," | grep -q ',nlm,'; then
+    hostname qsguest; rpcstub 2>/tmp/rpcstub.log & sleep 0.5
+    mp=/mnt/nlm; mkdir -p "$mp"
+    LOCKOPT="vers=3,proto=tcp,port=$QS_nfsport,mountproto=tcp,mountport=$QS_mntport,addr=$SRV,mountaddr=$SRV,lookupcache=none,actimeo=0"
+    if timeout -s KILL 60 mount -t nfs -o "$LOCKOPT" "$SRV:/linux" "$mp" 2>/tmp/e; then
+      log "mounted (locking) $(grep " $mp " /proc/mounts)"
+      rm -rf "$mp/qs-nlm"; mkdir "$mp/qs-nlm"
+      for w in nlm_pair nlm_core; do
+        timeout -s KILL 150 /init __w "$w" nlm "$mp"; result linux "$w" $?
+      done
+      umount "$mp" 2>/dev/null || umount -f -l "$mp"
+    else
+      log "locking mount failed: $(cat /tmp/e)"; dmesg | tail -5 | sed 's/^/QS:    dmesg: /'; result linux nlm_mount 1
+    fi
+    sed 's/^/QS:    /' /tmp/rpcstub.log | head -20
+    dmesg | grep -i -E 'lockd|nlm|statd' | tail -5 | sed 's/^/QS:    dmesg: /'
+  fi
 else  # restart: a hard mount of the linux module while the host kills and restarts the daemon
   mp=/mnt/linux; mkdir -p "$mp"
   if timeout -s KILL 60 mount -t nfs -o "$NFSOPT,hard,timeo=20,retrans=3" "$SRV:/linux" "$mp" 2>/tmp/e; then

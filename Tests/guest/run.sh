@@ -12,7 +12,7 @@ NS=${NETNS:-chimeraguest}
 TAP=cgtap0 HOST_IP=10.223.0.1 GUEST_IP=10.223.0.2 NFS_PORT=2049 MNT_PORT=20048
 ACCEL=${ACCEL:-tcg}
 MODULES=${MODULES:-memfs,linux,io_uring}
-WORKLOADS=${WORKLOADS:-bigfile,meta,tar,bigdir,concurrent,flock,fsx,perms}
+WORKLOADS=${WORKLOADS:-bigfile,meta,tar,bigdir,concurrent,flock,fsx,perms,nlm}
 CACHE=${GUEST_CACHE:-/var/cache/chimera-guest}
 T0=$SECONDS
 say() { printf '[guest %4ss] %s\n' "$(( SECONDS - T0 ))" "$*"; }
@@ -61,10 +61,10 @@ cat > "$R/chimera.json" <<JSON
       "io_uring": { "config": { "root": "$R/io_uring" } }
     },
     "protocols": {
-      "nfs": { "port": $NFS_PORT, "mount_port": $MNT_PORT, "portmap_port": 0,
+      "nfs": { "port": $NFS_PORT, "mount_port": $MNT_PORT, "portmap_port": 111,
                "exports": [
                  { "path": "/memfs", "clients": ["$GUEST_IP/32"], "access": "rw", "squash": "none" },
-                 { "path": "/linux", "clients": ["$GUEST_IP/32"], "access": "rw", "squash": "none" },
+                 { "path": "/linux", "clients": ["$GUEST_IP/32", "$HOST_IP/32"], "access": "rw", "squash": "none" },
                  { "path": "/io_uring", "clients": ["$GUEST_IP/32"], "access": "rw", "squash": "none" } ] }
     }
   },
@@ -107,6 +107,13 @@ boot() {  # phase timeout-seconds
   while IFS= read -r line; do
     line=${line%$'\r'}; echo "$line" >> "$R/console-$phase.log"
     case $line in QS*) printf '  guest> %s\n' "$line" ;; esac
+    case $line in QSNLMHOLD\ *)   # nlm_core: a test client takes a lock through the core while the guest waits
+      set -- $line
+      ip netns exec "$NS" timeout 90 python3 "$HERE/nlm-hold.py" --server "$HOST_IP" --nfs-port $NFS_PORT \
+        --mount-port $MNT_PORT --export /linux --path "$3" --marker "$R/linux/$3.held" --hold 8 \
+        >> "$R/nlm-hold.log" 2>&1 &
+      ;;
+    esac
     if [ "$line" = QSWRITING ]; then   # restart phase: kill -9 the daemon mid-write, start it again
       p=$(cat "$R/chimera.pid"); sz=$(stat -c %s "$R/linux/restart.bin" 2>/dev/null || echo none)
       kill -KILL "$p"; say "killed chimera $p (-9) while the guest writes (server-side size of restart.bin then: $sz of 33554432)"
