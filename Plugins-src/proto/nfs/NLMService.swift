@@ -53,12 +53,13 @@ enum NLMService {
     /// TEST (RFC 1813 §6.2.1): would the lock be granted? DENIED names the holder.
     static func test(_ call: RPCCall, _ arguments: NLM4Testargs, _ credentials: RPCCredentials) {
         let cookie = arguments.cookie
-        guard let context = prepare(call, arguments.alock, credentials, reply: { status in
-            call.replySuccess(NLM4Testres(cookie: cookie, testStat: .default(status)))
-        }) else { return }
+        // During the grace period after a restart only reclaims are decided (RFC 1813 §6.1.1), TEST too.
         if call.server.nlm.clients.inGrace {
             return call.replySuccess(NLM4Testres(cookie: cookie, testStat: .default(.deniedGracePeriod)))
         }
+        guard let context = prepare(call, arguments.alock, credentials, reply: { status in
+            call.replySuccess(NLM4Testres(cookie: cookie, testStat: .default(status)))
+        }) else { return }
         guard let request = context.request(call, op: CHIMERA_VFS_OP_TEST_LOCK, exclusive: arguments.exclusive)
         else { return call.replySuccess(NLM4Testres(cookie: cookie, testStat: .default(.deniedNolocks))) }
         call.server.vfs.submit(request) { request in
@@ -83,10 +84,10 @@ enum NLMService {
     static func lock(_ call: RPCCall, _ arguments: NLM4Lockargs, _ credentials: RPCCredentials) {
         let cookie = arguments.cookie
         let reply: (NLM4Stats) -> Void = { call.replySuccess(NLM4Res(cookie: cookie, stat: NLM4Stat(stat: $0))) }
-        guard let context = prepare(call, arguments.alock, credentials, reply: reply) else { return }
         if !arguments.reclaim && call.server.nlm.clients.inGrace {
             return reply(.deniedGracePeriod)
         }
+        guard let context = prepare(call, arguments.alock, credentials, reply: reply) else { return }
         guard
             let request = context.request(
                 call, op: CHIMERA_VFS_OP_LOCK, exclusive: arguments.exclusive,
