@@ -18,8 +18,8 @@ build_module() {
 }
 build_module XDR Sources/XDR/*.swift
 build_module ONCRPC Sources/ONCRPC/*.swift Sources/ONCRPC/Generated/*.swift
-build_module NFS3 Sources/NFS3/*.swift Sources/NFS3/Generated/*.swift
-for target in RPCCallFuzzer NFS3ArgumentsFuzzer NFS3ResultsFuzzer MOUNT3Fuzzer; do
+build_module NFS3 Sources/NFS3/*.swift Sources/NFS3/NLM/*.swift Sources/NFS3/Generated/*.swift
+for target in RPCCallFuzzer NFS3ArgumentsFuzzer NFS3ResultsFuzzer MOUNT3Fuzzer NLMFuzzer; do
     swiftc $flags -module-name "$target" -I "$out/modules" Fuzz/Targets/$target.swift Fuzz/Targets/RoundTrip.swift \
         "$out/XDR.o" "$out/ONCRPC.o" "$out/NFS3.o" -o "$out/$target" 2>&1 | grep -v "ld.gold: warning" || true
     rm -rf "$out/corpus/$target"
