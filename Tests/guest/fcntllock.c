@@ -5,7 +5,10 @@
  *   fcntllock held FILE T   someone else (a client of the server's core) holds a write lock on FILE: F_SETLK
  *                           must fail, F_GETLK must report a write lock, and F_SETLKW must succeed within T
  *                           seconds once it is released. Prints how long F_SETLKW waited.
- * Every wait is bounded by alarm(). Exit 0 only when all of it holds. */
+ *   fcntllock keep FILE DONE T  write-lock FILE, print "locked", and keep it until DONE exists (at most T s; the
+ *                           server restarts meanwhile and the kernel reclaims the lock after SM_NOTIFY); then
+ *                           print DONE's content and unlock.
+ * Every wait is bounded by alarm() or a deadline. Exit 0 only when all of it holds. */
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -98,6 +101,22 @@ static int held(const char *path, int limit) {
     return 0;
 }
 
+static int keep(const char *path, const char *done, int limit) {
+    int fd = open(path, O_RDWR);
+    if (fd < 0 || lk(fd, F_SETLK, F_WRLCK, 0, 0) != 0) { perror("fcntllock: keep F_SETLK"); return 1; }
+    printf("fcntllock: locked %s\n", path);
+    double end = now() + limit;
+    int dfd = -1;
+    while (now() < end && (dfd = open(done, O_RDONLY)) < 0) usleep(500000);
+    if (dfd < 0) { fprintf(stderr, "fcntllock: %s never appeared\n", done); return 1; }
+    char text[128] = {0};
+    ssize_t n = read(dfd, text, sizeof text - 1);
+    close(dfd);
+    printf("fcntllock: the host says: %s", n > 0 ? text : "(nothing)\n");
+    lk(fd, F_SETLK, F_UNLCK, 0, 0);
+    return 0;
+}
+
 int main(int argc, char **argv) {
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
@@ -106,6 +125,7 @@ int main(int argc, char **argv) {
     setvbuf(stdout, NULL, _IOLBF, 0);
     if (argc >= 3 && strcmp(argv[1], "pair") == 0) return pair(argv[2]);
     if (argc >= 4 && strcmp(argv[1], "held") == 0) return held(argv[2], atoi(argv[3]));
-    fprintf(stderr, "usage: fcntllock pair FILE | held FILE SECONDS\n");
+    if (argc >= 5 && strcmp(argv[1], "keep") == 0) return keep(argv[2], argv[3], atoi(argv[4]));
+    fprintf(stderr, "usage: fcntllock pair FILE | held FILE SECONDS | keep FILE DONE SECONDS\n");
     return 2;
 }

@@ -85,6 +85,15 @@ w_nlm_core() {  # the host's test client (Tests/guest/nlm-hold.py) holds a lock 
   [ -n "$t" ] && [ "$t" -lt 20 ] || { echo "F_SETLKW took ${t:-?} s: no GRANTED callback (the client polled)"; return 1; }
   rm -f "$D/corelock" "$D/corelock.held"
 }
+w_nlm_reboot() {  # the host kill -9s and restarts the daemon while we hold a lock; the kernel must reclaim it
+  : > "$D/rebootlock" || return 1
+  rm -f "$D/rebootlock.done"
+  fcntllock keep "$D/rebootlock" "$D/rebootlock.done" 200 > /tmp/keep.out 2>&1 & kp=$!
+  i=0; until grep -q locked /tmp/keep.out; do i=$((i + 1)); [ $i -ge 60 ] && break; sleep 0.5; done
+  echo "QSNLMREBOOT $NAME qs-$NAME/rebootlock" > /dev/console
+  wait $kp; rc=$?; cat /tmp/keep.out
+  [ $rc = 0 ] && grep -q held-by-guest "$D/rebootlock.done" && rm -f "$D/rebootlock" "$D/rebootlock.done"
+}
 w_fsx() { fsx-guest "$D/fsx.$NAME" "${QS_seed:-1}" "${QS_fsxops:-3000}" && rm "$D/fsx.$NAME"; }
 w_perms() {
   mkdir "$D/p755" "$D/p777" && chmod 0755 "$D/p755" && chmod 0777 "$D/p777" && echo root > "$D/rootfile" &&
@@ -152,8 +161,8 @@ if [ "${QS_phase:-main}" = main ]; then
     if timeout -s KILL 60 mount -t nfs -o "$LOCKOPT" "$SRV:/linux" "$mp" 2>/tmp/e; then
       log "mounted (locking) $(grep " $mp " /proc/mounts)"
       rm -rf "$mp/qs-nlm"; mkdir "$mp/qs-nlm"
-      for w in nlm_pair nlm_core; do
-        timeout -s KILL 150 /init __w "$w" nlm "$mp"; result linux "$w" $?
+      for w in nlm_pair nlm_core nlm_reboot; do
+        timeout -s KILL 240 /init __w "$w" nlm "$mp"; result linux "$w" $?
       done
       umount "$mp" 2>/dev/null || umount -f -l "$mp"
     else

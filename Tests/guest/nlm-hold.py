@@ -10,7 +10,7 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "integration"))
 from nfs_rpc import NFSClient  # noqa: E402
-from nlm_rpc import DENIED, GRANTED, NLMClient  # noqa: E402
+from nlm_rpc import DENIED, DENIED_GRACE_PERIOD, GRANTED, NLMClient  # noqa: E402
 
 
 def main():
@@ -22,6 +22,9 @@ def main():
     ap.add_argument("--path", required=True, help="the file, relative to the export")
     ap.add_argument("--marker", required=True, help="created once the lock is held")
     ap.add_argument("--hold", type=float, default=8)
+    ap.add_argument("--expect-reclaimed", action="store_true",
+                    help="after a restart: wait out the grace period, then write MARKER saying whether the guest "
+                         "(which reclaimed its lock) still holds FILE")
     a = ap.parse_args()
     with NFSClient(a.mount_port, host=a.server, timeout=20) as m:
         status, result = m.mnt(a.export)
@@ -37,6 +40,8 @@ def main():
                 return 1
             fh = found[0]
     with NLMClient(a.nfs_port, "chimera-test-client", host=a.server, timeout=20) as nlm:
+        if a.expect_reclaimed:
+            return after_restart(nlm, fh, a.marker)
         status = nlm.lock(fh, svid=4242)
         if status != GRANTED:
             print(f"nlm-hold: LOCK: status {status}")
@@ -61,6 +66,24 @@ def main():
             time.sleep(0.5)
         print("nlm-hold: the guest never took the lock")
         return 1
+
+
+def after_restart(nlm, fh, marker):
+    """During the grace period a new lock is DENIED_GRACE_PERIOD; after it, DENIED when the guest reclaimed."""
+    end = time.monotonic() + 120
+    status = None
+    while time.monotonic() < end:
+        status = nlm.lock(fh, svid=4244)
+        if status != DENIED_GRACE_PERIOD:
+            break
+        time.sleep(1)
+    verdict = {DENIED: "held-by-guest", GRANTED: "not-held"}.get(status, f"status-{status}")
+    print(f"nlm-hold: after the restart a test client's LOCK says {status}: {verdict}", flush=True)
+    if status == GRANTED:
+        nlm.unlock(fh, svid=4244)
+    with open(marker, "w") as f:
+        f.write(verdict + "\n")
+    return 0 if status == DENIED else 1
 
 
 if __name__ == "__main__":

@@ -3,7 +3,10 @@
  *   port 111: portmap v2 SET / UNSET / GETPORT / NULL and rpcbind v3/v4 SET / UNSET / NULL, so lockd can
  *             register its ports and a server can find them (GRANTED callbacks).
  *   port 662: NSM v1 (statd): SM_MON / SM_UNMON / SM_UNMON_ALL / SM_STAT answer success with state 1 (the
- *             kernel refuses to lock unless its statd monitors the server); SM_NOTIFY is logged.
+ *             kernel refuses to lock unless its statd monitors the server). SM_NOTIFY (a server restarted) is
+ *             passed on as statd does: to the my_id callback SM_MON named (the kernel's lockd, NLMPROC_NSM_NOTIFY
+ *             over TCP from a reserved loopback port, with the 16 private bytes SM_MON carried), so the kernel
+ *             reclaims its locks.
  * Written from RFC 1833 and RFC 5531; the NSM from X/Open XNFS. Prints "rpcstub: ..." lines to stderr. */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -26,6 +29,12 @@ static struct map maps[MAXMAP];
 static int nmaps;
 
 struct conn { int fd; size_t len; uint8_t buf[BUFMAX]; };
+
+/* What SM_MON asked for: who to call, with which private bytes, when mon_name restarts. */
+#define MAXMON 16
+struct monitor { char name[256]; uint32_t prog, vers, proc; uint8_t priv[16]; };
+static struct monitor mons[MAXMON];
+static int nmons;
 static struct conn conns[MAXCONN];
 
 static uint32_t get32(const uint8_t *p) { return (uint32_t)p[0] << 24 | p[1] << 16 | p[2] << 8 | p[3]; }
@@ -57,6 +66,43 @@ static int get_string(const uint8_t *p, size_t n, size_t *off, char *out, size_t
     out[c] = 0;
     *off += (len + 3) & ~3u;
     return 0;
+}
+
+static uint32_t get_map(uint32_t prog, uint32_t vers, uint32_t prot);
+
+/* Tell the monitoring program (lockd) that m->name is at `state` now: one call, a short timeout. */
+static void forward_notify(const struct monitor *m, int32_t state) {
+    uint32_t port = get_map(m->prog, m->vers, 6);
+    if (!port) { fprintf(stderr, "rpcstub: no TCP port for %u v%u\n", m->prog, m->vers); return; }
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct timeval tv = {.tv_sec = 5};
+    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    struct sockaddr_in src = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    for (int p = 1023; p > 600; p--) { /* lockd takes NSM callbacks only from privileged loopback ports */
+        src.sin_port = htons(p);
+        if (bind(fd, (struct sockaddr *)&src, sizeof src) == 0) break;
+    }
+    struct sockaddr_in dst = {.sin_family = AF_INET, .sin_port = htons(port), .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    if (connect(fd, (struct sockaddr *)&dst, sizeof dst) != 0) { perror("rpcstub: connect lockd"); close(fd); return; }
+    uint8_t msg[512];
+    size_t n = strlen(m->name), o = 4;
+    put32(msg + o, 0x51500001); put32(msg + o + 4, 0); put32(msg + o + 8, 2); put32(msg + o + 12, m->prog);
+    put32(msg + o + 16, m->vers); put32(msg + o + 20, m->proc);
+    memset(msg + o + 24, 0, 16); /* AUTH_NONE credential and verifier */
+    o += 40;
+    put32(msg + o, (uint32_t)n); memcpy(msg + o + 4, m->name, n); memset(msg + o + 4 + n, 0, 3);
+    o += 4 + ((n + 3) & ~3u);
+    put32(msg + o, (uint32_t)state); o += 4;
+    memcpy(msg + o, m->priv, 16); o += 16;
+    put32(msg, 0x80000000u | (uint32_t)(o - 4));
+    uint8_t reply[256];
+    if (write(fd, msg, o) != (ssize_t)o || read(fd, reply, sizeof reply) < 28)
+        fprintf(stderr, "rpcstub: NSM_NOTIFY to lockd got no reply\n");
+    else
+        fprintf(stderr, "rpcstub: told %u v%u proc %u that %s is at state %d (accept_stat %u)\n", m->prog, m->vers,
+                m->proc, m->name, state, get32(reply + 4 + 20));
+    close(fd);
 }
 
 /* uaddr "h1.h2.h3.h4.p1.p2" -> port */
@@ -123,12 +169,28 @@ static size_t answer(const uint8_t *msg, size_t n, uint8_t *out) {
     } else if (prog == 100024 && vers == 1) {
         switch (proc) {
         case 0: rn = 0; break;
-        case 1: case 2: put32(r, 0); put32(r + 4, 1); rn = 8; break; /* STAT, MON: stat_succ, state 1 */
+        case 2: /* MON: remember mon_id.my_id and priv */
+            if (nmons < MAXMON) {
+                struct monitor *m = &mons[nmons];
+                char me[256];
+                if (get_string(a, an, &ao, m->name, sizeof m->name) || get_string(a, an, &ao, me, sizeof me) ||
+                    ao + 12 + 16 > an) return 0;
+                m->prog = get32(a + ao); m->vers = get32(a + ao + 4); m->proc = get32(a + ao + 8);
+                memcpy(m->priv, a + ao + 12, 16);
+                int known = 0;
+                for (int i = 0; i < nmons; i++) if (strcmp(mons[i].name, m->name) == 0) { mons[i] = *m; known = 1; }
+                if (!known) nmons++;
+                fprintf(stderr, "rpcstub: SM_MON %s for %u v%u proc %u\n", m->name, m->prog, m->vers, m->proc);
+            }
+            /* fall through */
+        case 1: put32(r, 0); put32(r + 4, 1); rn = 8; break; /* STAT, MON: stat_succ, state 1 */
         case 3: case 4: put32(r, 1); rn = 4; break;                  /* UNMON, UNMON_ALL: state 1 */
         case 5: rn = 0; break;
         case 6:
             if (get_string(a, an, &ao, name, sizeof name) || ao + 4 > an) return 0;
             fprintf(stderr, "rpcstub: SM_NOTIFY %s state %d\n", name, (int32_t)get32(a + ao));
+            for (int i = 0; i < nmons; i++)
+                if (strcmp(mons[i].name, name) == 0) forward_notify(&mons[i], (int32_t)get32(a + ao));
             rn = 0; break;
         default: put32(out + 20, 3); rn = 0;
         }

@@ -114,6 +114,15 @@ boot() {  # phase timeout-seconds
         --mount-port $MNT_PORT --export /linux --path "$3" --marker "$R/linux/$3.held" --hold 8 \
         >> "$R/nlm-hold.log" 2>&1 &
       ;;
+    QSNLMREBOOT\ *)   # nlm_reboot: kill -9 and restart the daemon while the guest holds a lock, then check that
+      set -- $line     # the guest reclaimed it (a test client's LOCK after the grace period is DENIED)
+      p=$(cat "$R/chimera.pid"); kill -KILL "$p"; say "killed chimera $p (-9) while the guest holds an NLM lock"
+      sleep 1; rm -f "$R/chimera.pid"
+      if start_server; then say "chimera restarted, pid $(cat "$R/chimera.pid")"; else say "restart FAILED"; fi
+      ip netns exec "$NS" timeout 150 python3 "$HERE/nlm-hold.py" --server "$HOST_IP" --nfs-port $NFS_PORT \
+        --mount-port $MNT_PORT --export /linux --path "$3" --marker "$R/linux/$3.done" --expect-reclaimed \
+        >> "$R/nlm-hold.log" 2>&1 &
+      ;;
     esac
     if [ "$line" = QSWRITING ]; then   # restart phase: kill -9 the daemon mid-write, start it again
       p=$(cat "$R/chimera.pid"); sz=$(stat -c %s "$R/linux/restart.bin" 2>/dev/null || echo none)
