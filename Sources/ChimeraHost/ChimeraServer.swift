@@ -48,6 +48,7 @@ public final class ChimeraServer: @unchecked Sendable {
         }
         var coreConfiguration = VFSCore.Configuration()
         coreConfiguration.requestTimeoutNanoseconds = UInt64(config.requestTimeoutMilliseconds) * 1_000_000
+        coreConfiguration.state = config.state
         let core = VFSCore(
             mounts: specs, modules: Array(modules.values), executor: executor, logger: logger,
             configuration: coreConfiguration)
@@ -284,6 +285,10 @@ public final class ChimeraServer: @unchecked Sendable {
     /// then shut every plugin and thread down.
     public func stop(drainTimeout: Duration = .seconds(10)) async {
         await closeListeners()
+        // Clients' opens, locks and leases go with the process (records on
+        // stable storage stay for the next run's grace period); requests
+        // waiting for a lock end now rather than hold the drain up.
+        core?.dropAllState()
         let instances = protocols
         await onEveryLoop { loop in
             for instance in instances {

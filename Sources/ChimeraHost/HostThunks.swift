@@ -187,6 +187,7 @@ enum HostThunks {
                 attributes: attrs.pointee)
         }
         installIDMap(&host)
+        installStateUpcalls(&host)
         return host
     }()
 
@@ -252,6 +253,7 @@ enum HostThunks {
             guard let context = PluginContext.from(host), let core = context.runtime.core else { return 0 }
             return core.capabilities(handle: UnsafeRawBufferPointer(start: fh, count: Int(length)))
         }
+        installState(&value)
         api.initialize(to: value)
         return api
     }()

@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import ChimeraPluginKit
+import ChimeraVFS
 import FoundationEssentials
 
 /// The server's JSON config (DESIGN.md "Configuration"), validated key by
@@ -70,10 +71,15 @@ public struct ServerConfig: Sendable {
     /// `server.smb_multichannel`: interfaces for the SMB front-end to
     /// advertise, validated here and kept until that front-end exists.
     public var smbMultichannel: [SMBChannel]
+    /// `server.state`: the core's open state (leases, grace, records).
+    public var state = StateConfiguration()
 
     static let serverKeys: Set<String> = [
         "threads", "delegation_threads", "plugin_dir", "bind_address", "metrics_port", "log_level", "vfs", "protocols",
-        "request_timeout_ms", "rdma", "smb_multichannel", "idmap",
+        "request_timeout_ms", "rdma", "smb_multichannel", "idmap", "state",
+    ]
+    static let stateKeys: Set<String> = [
+        "directory", "lease_seconds", "grace_seconds", "break_seconds", "lock_wait_seconds", "max_clients",
     ]
     static let topKeys: Set<String> = ["server", "mounts", "shares", "buckets"]
     static let logLevels = ["trace", "debug", "info", "notice", "warning", "error", "critical"]
@@ -251,6 +257,15 @@ public struct ServerConfig: Sendable {
             requestTimeoutMilliseconds: timeout, modules: modules, protocols: protocols, mounts: mounts,
             protocolsDefaulted: protocolsDefaulted, shares: shares.sorted { $0.name < $1.name }, rdma: rdma, smbMultichannel: channels)
         config.idmap = try ChimeraIDMap.loadingHostFiles(try server.object("idmap"))
+        if let state = try server.object("state") {
+            try state.rejectUnknownKeys(stateKeys)
+            config.state.directory = try state.string("directory").map { resolve($0, against: directory) }
+            if let v = try state.integer("lease_seconds", in: 5...3600) { config.state.leaseSeconds = UInt32(v) }
+            if let v = try state.integer("grace_seconds", in: 0...3600) { config.state.graceSeconds = UInt32(v) }
+            if let v = try state.integer("break_seconds", in: 1...600) { config.state.breakSeconds = UInt32(v) }
+            if let v = try state.integer("lock_wait_seconds", in: 1...3600) { config.state.lockWaitSeconds = UInt32(v) }
+            if let v = try state.integer("max_clients", in: 1...1_000_000) { config.state.maxClients = Int(v) }
+        }
         return config
     }
 

@@ -5,7 +5,7 @@ import CChimera
 /// Open: an unknown value from a newer plugin stays representable. Values
 /// equal Linux errnos where one exists, so a POSIX module maps `errno`
 /// with ``init(errno:)``.
-public struct VFSStatus: RawRepresentable, Hashable, Sendable, CustomStringConvertible {
+public struct VFSStatus: RawRepresentable, Hashable, Sendable, CustomStringConvertible, Error {
     public var rawValue: Int32
 
     public init(rawValue: Int32) {

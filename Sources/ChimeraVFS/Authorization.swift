@@ -113,6 +113,14 @@ enum Authorization {
             return rename(request, caller, facts)
         case CHIMERA_VFS_OP_LINK:
             return link(caller, facts)
+        case CHIMERA_VFS_OP_STATE_OPEN:
+            // A share reservation needs the access it reserves: no denying
+            // others a file one may not open.
+            guard let object = facts.object else { return .needObject }
+            var wanted: UInt32 = 0
+            if request.pointee.state_open.access & CHIMERA_VFS_SHARE_READ != 0 { wanted |= read }
+            if request.pointee.state_open.access & CHIMERA_VFS_SHARE_WRITE != 0 { wanted |= write }
+            return require(wanted, on: object, caller)
         default:
             // GETATTR, READLINK, FSSTAT, CLOSE, LISTXATTR, the KV store,
             // locks, ACCESS: no mode bits guard them.

@@ -16,49 +16,11 @@ enum Fallbacks {
             OpenAtFallback(request: request, core: core).lookup()
             return true
         case CHIMERA_VFS_OP_LOCK, CHIMERA_VFS_OP_UNLOCK, CHIMERA_VFS_OP_TEST_LOCK:
-            locks(request, core)
+            // A 1.0 / 1.1 module without lock state: the core's table.
+            core.lockOp(request)
             return true
         default:
             return false
-        }
-    }
-
-    static func locks(_ request: UnsafeMutablePointer<chimera_vfs_request>, _ core: VFSCore) {
-        let args = request.pointee.lock
-        let file = Array(request.handleBytes)
-        let owner = withUnsafeBytes(of: args.owner) { Array($0.prefix(Int(min(args.owner_len, UInt32(CHIMERA_VFS_LOCK_OWNER_MAX))))) }
-        guard let (start, end) = LockTable.range(offset: args.offset, length: args.length) else {
-            core.complete(request, .invalid)
-            return
-        }
-        let write = args.type == CHIMERA_VFS_LOCK_WRITE
-        let conflict: LockTable.Lock?
-        switch Int32(request.pointee.op) {
-        case CHIMERA_VFS_OP_LOCK:
-            guard args.type == CHIMERA_VFS_LOCK_READ || args.type == CHIMERA_VFS_LOCK_WRITE else {
-                core.complete(request, .invalid)
-                return
-            }
-            conflict = core.locks.lock(file: file, owner: owner, write: write, start: start, end: end)
-        case CHIMERA_VFS_OP_UNLOCK:
-            core.locks.unlock(file: file, owner: owner, start: start, end: end)
-            conflict = nil
-        default:
-            conflict = core.locks.conflict(file: file, owner: owner, write: write, start: start, end: end)
-        }
-        if let conflict {
-            withUnsafeMutableBytes(of: &request.pointee.lock.r_conflict_owner) { out in
-                conflict.owner.withUnsafeBytes { owner in
-                    out.copyMemory(from: UnsafeRawBufferPointer(rebasing: owner.prefix(out.count)))
-                }
-            }
-            request.pointee.lock.r_conflict_owner_len = UInt32(conflict.owner.count)
-            request.pointee.lock.r_conflict_type = conflict.write ? CHIMERA_VFS_LOCK_WRITE : CHIMERA_VFS_LOCK_READ
-            request.pointee.lock.r_conflict_offset = conflict.start
-            request.pointee.lock.r_conflict_length = conflict.end == UInt64.max ? UInt64.max : conflict.end - conflict.start
-            core.complete(request, .locked)
-        } else {
-            core.complete(request, .ok)
         }
     }
 }

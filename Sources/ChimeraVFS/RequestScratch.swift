@@ -70,6 +70,8 @@ struct RequestFlags: OptionSet {
     static let exclusiveAdded = RequestFlags(rawValue: 1 << 13)
     /// The check already ran again after such a race.
     static let authorizationRetried = RequestFlags(rawValue: 1 << 14)
+    /// Waiting in the open-state table (a lock, or for lease breaks).
+    static let parked = RequestFlags(rawValue: 1 << 15)
 }
 
 enum RequestLayout {

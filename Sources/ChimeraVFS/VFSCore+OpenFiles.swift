@@ -114,10 +114,14 @@ extension VFSCore {
             let idle = openFiles.sweep(idleBefore: now &- configuration.openFileIdleNanoseconds, shardCount: 8)
             if !idle.isEmpty { close(idle, thread: 0) }
             metrics.exportCacheCounters()
+            sweepState()
         }
         inFlight[Int(loop)].forEach { request in
             let age = now &- request.scratch[Scratch.started]
-            guard age > configuration.requestTimeoutNanoseconds, !request.flags.contains(.reported) else { return }
+            // A parked request waits for open state, bounded by the table.
+            guard age > configuration.requestTimeoutNanoseconds, !request.flags.contains(.reported),
+                !request.flags.contains(.parked)
+            else { return }
             request.flags.insert(.reported)
             metrics.stuck.increment()
             let mountIndex = Int(request.scratch[Scratch.mount]) - 1

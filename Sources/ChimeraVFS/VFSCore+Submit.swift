@@ -96,12 +96,19 @@ extension VFSCore {
 
     /// Everything the core decides before a module sees the request.
     func routeToMount(_ request: UnsafeMutablePointer<chimera_vfs_request>, _ mount: Mount) {
-        let op = request.pointee.op
         if request.pointee.flags & CHIMERA_VFS_REQ_SHOW_HIDDEN == 0, let status = HiddenNames.refusal(request) {
             complete(request, status)
             return
         }
         guard authorize(request, mount) else { return }
+        guard admitState(request, mount) else { return }
+        routeAdmitted(request, mount)
+    }
+
+    /// What the core decides once the caller may make the request and the
+    /// open state lets it run: answers from caches, then the module.
+    func routeAdmitted(_ request: UnsafeMutablePointer<chimera_vfs_request>, _ mount: Mount) {
+        let op = request.pointee.op
         switch Int32(op) {
         case CHIMERA_VFS_OP_GETATTR:
             if answerGetattrFromCache(request) { return }

@@ -24,7 +24,8 @@ public final class VFSCore: @unchecked Sendable {
     let names: NameCache
     let openFiles: OpenFileCache
     let snapshots: DirectorySnapshotCache
-    let locks = LockTable()
+    /// Opens, byte-range locks and leases, for every protocol.
+    let state: StateService
     let metrics: VFSMetrics
 
     /// Per host thread (loops first): request free lists and in-flight lists.
@@ -51,6 +52,8 @@ public final class VFSCore: @unchecked Sendable {
         public var requestTimeoutNanoseconds: UInt64 = 30_000_000_000
         /// How often each loop checks for stuck requests and idle opens.
         public var sweepIntervalNanoseconds: UInt64 = 1_000_000_000
+        /// Open state: lease, grace and break periods, limits, records.
+        public var state = StateConfiguration()
 
         public init() {}
     }
@@ -99,6 +102,24 @@ public final class VFSCore: @unchecked Sendable {
         self.pools = (0..<max(threads, 1)).map { _ in RequestPool() }
         self.inFlight = (0..<max(threads, 1)).map { _ in InFlightList() }
         self.rootAttributes = SyntheticRoot.attributes(mountCount: mounts.count)
+        // Client records (and so a grace period) only where data outlives
+        // the process: reclaiming locks on a volatile module is pointless.
+        var records: StateRecords? = nil
+        if let directory = configuration.state.directory,
+            mounts.contains(where: { $0.module.capabilities & CHIMERA_VFS_CAP_PERSISTENT != 0 })
+        {
+            do {
+                records = try StateRecords(directory: directory, logger: logger)
+            } catch {
+                logger.error("open state records are off", metadata: ["error": "\(error)"])
+            }
+        }
+        self.state = StateService(configuration: configuration.state, records: records)
+        if let records, !records.previous.isEmpty {
+            logger.notice(
+                "grace period: recorded clients may reclaim their state",
+                metadata: ["clients": "\(records.previous.count)", "seconds": "\(configuration.state.graceSeconds)"])
+        }
         self.unmanagedSelf = UInt64(UInt(bitPattern: Unmanaged.passUnretained(self).toOpaque()))
     }
 
@@ -147,6 +168,7 @@ public final class VFSCore: @unchecked Sendable {
     public func shutdown(requestsInFlight: Bool = false) async {
         guard !stopped else { return }
         stopped = true
+        dropAllState()
         for task in watchdogs { task.cancel() }
         watchdogs.removeAll()
         guard !requestsInFlight else {

@@ -14,6 +14,8 @@ public final class VFSModuleInstance: @unchecked Sendable {
     public let capabilities: UInt64
     public let blockingOps: UInt64
     public let attributesSupported: UInt64
+    /// The VFS ABI minor the module was built for.
+    public let abiMinor: UInt32
     /// Cache lifetimes for what this module reports; see ``CachePolicy``.
     public let cachePolicy: CachePolicy
 
@@ -36,6 +38,7 @@ public final class VFSModuleInstance: @unchecked Sendable {
         self.capabilities = module.pointee.capabilities
         self.blockingOps = module.pointee.blocking_ops
         self.attributesSupported = module.pointee.attr_supported
+        self.abiMinor = module.pointee.abi_minor
         self.threadCount = threadCount
         self.threadPrivates = .allocate(capacity: max(threadCount, 1))
         self.threadPrivates.initialize(repeating: nil, count: max(threadCount, 1))

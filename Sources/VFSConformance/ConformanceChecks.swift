@@ -5,7 +5,7 @@ import CChimera
 enum ConformanceChecks {
     static var all: [ConformanceCheck] {
         handles + lookups + creates + directories + readdirs + links + renames + data + attributes + times
-            + xattrs + keyValues + unlinked + concurrency + permissions + readOnly + restart
+            + xattrs + keyValues + unlinked + concurrency + permissions + state + readOnly + restart
     }
 }
 

@@ -34,6 +34,13 @@ struct ConformanceStatus: RawRepresentable, Hashable, Sendable, CustomStringConv
     static let notSync = Self(rawValue: CHIMERA_NOT_SYNC)
     static let badcookie = Self(rawValue: CHIMERA_BADCOOKIE)
     static let timedout = Self(rawValue: CHIMERA_TIMEDOUT)
+    static let delay = Self(rawValue: CHIMERA_DELAY)
+    static let locked = Self(rawValue: CHIMERA_LOCKED)
+    static let shareViolation = Self(rawValue: CHIMERA_SHARE_VIOLATION)
+    static let expired = Self(rawValue: CHIMERA_EXPIRED)
+    static let badState = Self(rawValue: CHIMERA_BAD_STATE)
+    static let canceled = Self(rawValue: CHIMERA_CANCELED)
+    static let locksHeld = Self(rawValue: CHIMERA_LOCKS_HELD)
 
     var description: String {
         switch rawValue {
@@ -70,6 +77,12 @@ struct ConformanceStatus: RawRepresentable, Hashable, Sendable, CustomStringConv
         case CHIMERA_LOCKED: "LOCKED"
         case CHIMERA_SHARE_VIOLATION: "SHARE_VIOLATION"
         case CHIMERA_TIMEDOUT: "TIMEDOUT"
+        case CHIMERA_GRACE: "GRACE"
+        case CHIMERA_NO_GRACE: "NO_GRACE"
+        case CHIMERA_EXPIRED: "EXPIRED"
+        case CHIMERA_BAD_STATE: "BAD_STATE"
+        case CHIMERA_CANCELED: "CANCELED"
+        case CHIMERA_LOCKS_HELD: "LOCKS_HELD"
         default: "status(\(rawValue))"
         }
     }

@@ -1,4 +1,5 @@
 import CChimera
+import ChimeraPluginKit
 
 /// One mount of the module under test, reached through the VFS core.
 ///
@@ -24,4 +25,21 @@ public protocol ConformanceTarget: AnyObject {
     /// Shut the module down and load it again with the same config (handles of a module that claims
     /// CHIMERA_VFS_CAP_PERSISTENT_HANDLES must still work afterwards). Returns false when not possible.
     func restart() async throws -> Bool
+    /// Make a client of the core's open state, as a front-end would (chimera_host.h client_create): `onBreak`
+    /// hears its lease breaks. `expires`: dropped when not renewed within the target's lease period. nil when
+    /// the target has no open state (the state chapter is then skipped).
+    func makeStateClient(name: String, thread: Int, expires: Bool, onBreak: @escaping @Sendable (LeaseBreak) -> Void)
+        -> UInt64?
+    /// client_release: the client and all it holds go.
+    func releaseStateClient(_ client: UInt64)
+    /// The lease period of clients made with `expires` (seconds).
+    var stateLeaseSeconds: UInt32 { get }
+}
+
+extension ConformanceTarget {
+    public func makeStateClient(
+        name: String, thread: Int, expires: Bool, onBreak: @escaping @Sendable (LeaseBreak) -> Void
+    ) -> UInt64? { nil }
+    public func releaseStateClient(_ client: UInt64) {}
+    public var stateLeaseSeconds: UInt32 { 0 }
 }

@@ -35,13 +35,17 @@ struct VFSTest: AsyncParsableCommand {
               "vfs": {"under_test": {"path": \(JSONValue.string(modulePath).text), "config": \(config)}}},
              "mounts": {"test": {"module": "under_test", "path": \(JSONValue.string(path).text)}}}
             """
-        let parsed: ServerConfig
+        var parsed: ServerConfig
         do {
             parsed = try ServerConfig.parse(
                 text: document, file: "vfs-test", defaultPluginDirectory: ConfigPaths.defaultPluginDirectory)
         } catch {
             fail(with: error)
         }
+        // Short periods, so the state chapter sees expiry and revocation
+        // within seconds.
+        parsed.state.leaseSeconds = 2
+        parsed.state.breakSeconds = 2
         let target: CoreConformanceTarget
         do {
             target = try await CoreConformanceTarget.start(config: parsed, logger: logger)
@@ -98,6 +102,20 @@ final class CoreConformanceTarget: ConformanceTarget, @unchecked Sendable {
     func stop() async {
         await host.stop(drainTimeout: .zero)
     }
+
+    func makeStateClient(
+        name: String, thread: Int, expires: Bool, onBreak: @escaping @Sendable (LeaseBreak) -> Void
+    ) -> UInt64? {
+        let spec = StateClientSpec(
+            scope: "vfs-test", name: Array(name.utf8), thread: UInt32(thread % threadCount), expires: expires)
+        return try? core.createClient(spec, owner: ClosureStateOwner(onBreak)).get()
+    }
+
+    func releaseStateClient(_ client: UInt64) {
+        core.releaseClient(client)
+    }
+
+    var stateLeaseSeconds: UInt32 { core.leaseSeconds }
 
     func perform<R>(
         on thread: Int,
@@ -164,4 +182,11 @@ final class ContinuationBox {
 struct SendableRaw: @unchecked Sendable {
     let pointer: UnsafeMutableRawPointer
     init(_ pointer: UnsafeMutableRawPointer) { self.pointer = pointer }
+}
+
+/// The kit's fake front-end: lease breaks go to a closure.
+final class ClosureStateOwner: StateClientOwner, Sendable {
+    let body: @Sendable (LeaseBreak) -> Void
+    init(_ body: @escaping @Sendable (LeaseBreak) -> Void) { self.body = body }
+    func leaseBreak(_ notice: LeaseBreak) { body(notice) }
 }

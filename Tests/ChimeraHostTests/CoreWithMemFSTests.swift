@@ -17,9 +17,11 @@ struct CoreWithMemFSTests {
 
     static var pluginDirectory: String { repository + "/build/lib/chimera" }
 
-    func withCore(_ body: (VFSCore) async throws -> Void) async throws {
+    /// `server` adds keys to the server object (`"state": {...}`).
+    func withCore(server: String = "", _ body: (VFSCore) async throws -> Void) async throws {
+        let extra = server.isEmpty ? "" : ", " + server
         let text = """
-            {"server": {"threads": 2, "delegation_threads": 1, "vfs": {"memfs": {}, "other": {"path": "\(Self.pluginDirectory)/chimera_vfs_memfs.so"}}},
+            {"server": {"threads": 2, "delegation_threads": 1\(extra), "vfs": {"memfs": {}, "other": {"path": "\(Self.pluginDirectory)/chimera_vfs_memfs.so"}}},
              "mounts": {"a": {"module": "memfs"}, "b": {"module": "other"}}}
             """
         let config = try ServerConfig.parse(text: text, file: "test", defaultPluginDirectory: Self.pluginDirectory)

@@ -37,31 +37,12 @@ struct CorePiecesTests {
         #expect(!Array("chimera-s3".utf8).withUnsafeBytes { HiddenNames.isHidden($0) })
     }
 
-    @Test("byte-range locks: writers exclude, readers share, owners replace and split their own")
-    func locks() {
-        let table = LockTable()
-        let file: [UInt8] = [1]
-        let a: [UInt8] = [0xA]
-        let b: [UInt8] = [0xB]
-        #expect(table.lock(file: file, owner: a, write: true, start: 0, end: 100) == nil)
-        #expect(table.lock(file: file, owner: b, write: false, start: 50, end: 60)?.owner == a)
-        #expect(table.lock(file: file, owner: b, write: false, start: 100, end: 200) == nil)
-        // a downgrades the middle to a read lock: b can now read there.
-        #expect(table.lock(file: file, owner: a, write: false, start: 40, end: 70) == nil)
-        #expect(table.conflict(file: file, owner: b, write: false, start: 50, end: 60) == nil)
-        #expect(table.conflict(file: file, owner: b, write: true, start: 50, end: 60)?.owner == a)
-        #expect(table.conflict(file: file, owner: b, write: false, start: 10, end: 20)?.owner == a)
-        table.unlock(file: file, owner: a, start: 0, end: UInt64.max)
-        #expect(table.conflict(file: file, owner: b, write: true, start: 0, end: 100) == nil)
-        #expect(table.conflict(file: file, owner: a, write: true, start: 150, end: 160)?.owner == b)
-    }
-
     @Test("lock ranges: zero length is invalid, UINT64_MAX runs to the end")
     func ranges() {
-        #expect(LockTable.range(offset: 5, length: 0) == nil)
-        #expect(LockTable.range(offset: 5, length: UInt64.max)! == (5, UInt64.max))
-        #expect(LockTable.range(offset: UInt64.max - 1, length: 10)! == (UInt64.max - 1, UInt64.max))
-        #expect(LockTable.range(offset: 5, length: 10)! == (5, 15))
+        #expect(VFSCore.lockRange(offset: 5, length: 0) == nil)
+        #expect(VFSCore.lockRange(offset: 5, length: UInt64.max)! == (5, UInt64.max))
+        #expect(VFSCore.lockRange(offset: UInt64.max - 1, length: 10)! == (UInt64.max - 1, UInt64.max))
+        #expect(VFSCore.lockRange(offset: 5, length: 10)! == (5, 15))
     }
 
     @Test("the version table: bump and compare-exchange")
