@@ -56,6 +56,7 @@ cat > "$R/chimera.json" <<JSON
 {
   "server": {
     "threads": 2, "delegation_threads": 4, "log_level": "info", "bind_address": "$HOST_IP",
+    "state": { "directory": "$R/state", "grace_seconds": 15 },
     "vfs": {
       "memfs": { "config": { "size_limit": 1073741824 } },
       "linux": { "config": { "root": "$R/linux" } },

@@ -161,6 +161,11 @@ def test_restart_notifies_hosts_and_grants_only_reclaims_in_grace(tmp_path):
             with NLMClient(ports.nfs, "host-survivor") as a:
                 assert a.lock(fh, svid=41) == GRANTED
             state_before = open(work / "state" / "nsm" / "state").read().strip()
+            # The core writes its client record asynchronously (it is not yet durable when client_create
+            # returns): give it a moment before the crash.
+            end = time.monotonic() + 10
+            while not (work / "state" / "clients").exists() and time.monotonic() < end:
+                time.sleep(0.1)
             first.stop(signal.SIGKILL)
         os.rename(work / "chimera.log", work / "chimera-first.log")
         with serve(config, wait_ports=(ports.nfs, ports.mount), directory=str(work)) as second:

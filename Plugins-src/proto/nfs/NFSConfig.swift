@@ -58,7 +58,12 @@ struct NFSConfig: Sendable {
         }
         let server = try document.object("server")
         parsed.bindAddress = try server?.string("bind_address")
-        parsed.stateDirectory = try server?.object("state")?.string("directory")
+        if let directory = try server?.object("state")?.string("directory") {
+            // As the host resolves it: relative to the config file's directory.
+            let base = config.path.split(separator: "/", omittingEmptySubsequences: false).dropLast()
+                .joined(separator: "/")
+            parsed.stateDirectory = directory.hasPrefix("/") || base.isEmpty ? directory : base + "/" + directory
+        }
         if let entries = try object.array("exports") {
             for (index, entry) in entries.enumerated() {
                 let key = object.keyPath("exports") + "[\(index)]"
