@@ -46,6 +46,10 @@ enum NSMService {
         server.host.log(
             .info, "nsm: SM_NOTIFY from \(call.connection?.clientText ?? "?"): \(String(decoding: name, as: UTF8.self)) "
                 + "is at state \(state)")
+        // Our own restart notice coming back (a client host on our address asked our portmapper): not a client.
+        guard String(decoding: name, as: UTF8.self) != server.nlm.monitor.serverName else {
+            return call.replySuccess(XDRVoid())
+        }
         let hosts = server.nlm.hosts
         var names = Set(hosts.names(at: String(decoding: name, as: UTF8.self)))
         if hosts.knows(name) { names.insert(name) }
