@@ -78,7 +78,6 @@ struct RPCCallbackClient: Sendable {
 
     /// The bytes after an accepted SUCCESS reply header for `xid` (RFC 5531 §9).
     static func acceptedResult(_ reply: [UInt8], xid: UInt32) -> Result<[UInt8], Failure> {
-        var words = [UInt32]()
         var offset = 0
         func word() -> UInt32? {
             guard offset + 4 <= reply.count else { return nil }
@@ -93,7 +92,6 @@ struct RPCCallbackClient: Sendable {
         guard word() != nil, let verifierLength = word(), verifierLength <= 400 else { return .failure(.garbage) }
         offset += Int((verifierLength + 3) & ~3)
         guard let acceptStat = word() else { return .failure(.garbage) }
-        words.append(acceptStat)
         guard acceptStat == 0 else { return .failure(.rejected) }
         guard offset <= reply.count else { return .failure(.garbage) }
         return .success(Array(reply[offset...]))
@@ -180,7 +178,10 @@ struct RPCCallbackClient: Sendable {
     private func sendAll(_ fd: Int32, _ bytes: [UInt8]) -> Bool {
         var sent = 0
         while sent < bytes.count {
-            let n = bytes.withUnsafeBytes { send(fd, $0.baseAddress! + sent, bytes.count - sent, Int32(MSG_NOSIGNAL)) }
+            let n = bytes.withUnsafeBytes { raw -> Int in
+                guard let base = raw.baseAddress else { return -1 }
+                return send(fd, base + sent, raw.count - sent, Int32(MSG_NOSIGNAL))
+            }
             if n > 0 {
                 sent += n
             } else if n < 0 && errno == EINTR {
@@ -196,7 +197,10 @@ struct RPCCallbackClient: Sendable {
         var buffer = [UInt8](repeating: 0, count: count)
         var got = 0
         while got < count {
-            let n = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress! + got, count - got, 0) }
+            let n = buffer.withUnsafeMutableBytes { raw -> Int in
+                guard let base = raw.baseAddress else { return -1 }
+                return recv(fd, base + got, count - got, 0)
+            }
             if n > 0 {
                 got += n
             } else if n < 0 && errno == EINTR {
