@@ -145,9 +145,12 @@ def test_portmapper_answers_getport_and_dump(tmp_path):
         assert getport(ports.portmap, 100000, 2) == ports.portmap
         assert getport(ports.portmap, 100003, 4) == 0, "NFSv4 is not served yet"
         assert getport(ports.portmap, 100003, 3, protocol=17) == 0, "no UDP"
-        assert getport(ports.portmap, 100021, 4) == 0, "no NLM"
+        assert getport(ports.portmap, 100021, 4) == ports.nfs, "NLM v4 on the NFS port"
+        assert getport(ports.portmap, 100021, 4, protocol=17) == 0, "no UDP"
+        assert getport(ports.portmap, 100024, 1) == ports.nfs, "NSM v1 on the NFS port"
         assert sorted(pmap_dump(ports.portmap)) == sorted([
-            (100003, 3, 6, ports.nfs), (100005, 3, 6, ports.mount), (100000, 2, 6, ports.portmap)])
+            (100003, 3, 6, ports.nfs), (100005, 3, 6, ports.mount), (100000, 2, 6, ports.portmap),
+            (100021, 4, 6, ports.nfs), (100024, 1, 6, ports.nfs)])
 
 
 def port_is_free(port):
