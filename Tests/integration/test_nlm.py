@@ -11,8 +11,8 @@ import pytest
 
 from chimera_test_support import serve, wait_for_port
 from nfs_rpc import NFSClient, NFSPorts, Packer, RPCClient, Unpacker, mount_root, nfs_config
-from nlm_rpc import (BLOCKED, DENIED, DENIED_GRACE_PERIOD, GRANTED, NLM_PROGRAM, NLM_V4, SM_MON, SM_PROGRAM,
-                     SM_V1, STALE_FH, ClientHostServices, NLMClient)
+from nlm_rpc import (BLOCKED, DENIED, DENIED_GRACE_PERIOD, GRANTED, NLM_PROGRAM, NLM_V4, SM_MON, SM_NOTIFY,
+                     SM_PROGRAM, SM_V1, STALE_FH, ClientHostServices, NLMClient)
 
 GRACE_SECONDS = 8
 
@@ -130,6 +130,58 @@ def test_free_all_releases_a_host(server, fh):
         a.free_all()
         assert b.lock(fh, svid=32) == GRANTED
         assert b.unlock(fh, svid=32) == GRANTED
+
+
+def test_sm_notify_from_a_restarted_client_releases_it(server, fh):
+    a, b = clients(server, "host-rebooted", "host-b")
+    with a, b, RPCClient(server.ports.nfs) as sm:
+        assert a.lock(fh, svid=51) == GRANTED
+        assert b.lock(fh, svid=52) == DENIED
+        sm.call(SM_PROGRAM, SM_V1, SM_NOTIFY, Packer().opaque("host-rebooted").i32(5).bytes())
+        assert b.lock(fh, svid=52) == GRANTED
+        assert b.unlock(fh, svid=52) == GRANTED
+
+
+def test_a_refused_grant_releases_the_lock(server, callbacks, fh):
+    """A client that answers GRANTED with DENIED no longer waits (RFC 1813 §6.2.5): the server unlocks."""
+    a, b, c = clients(server, "host-a", "host-gone", "host-c")
+    with a, b, c:
+        assert a.lock(fh, svid=61) == GRANTED
+        assert b.lock(fh, svid=62, block=True) == BLOCKED
+        callbacks.granted_answer = DENIED
+        try:
+            assert a.unlock(fh, svid=61) == GRANTED
+            assert callbacks.wait_for("granted", lambda g: g["svid"] == 62 and g["fh"] == fh, timeout=20)
+        finally:
+            callbacks.granted_answer = GRANTED
+        end = time.monotonic() + 10
+        while c.lock(fh, svid=63) != GRANTED and time.monotonic() < end:
+            time.sleep(0.1)
+        assert c.test(fh, svid=64)[1]["svid"] == 63, "c holds it: the refused grant was released"
+        assert c.unlock(fh, svid=63) == GRANTED
+
+
+def test_an_undeliverable_grant_is_found_by_the_client_polling(tmp_path):
+    """GRANTED cannot reach the client (nothing on its portmapper port): the lock stays the client's, and its
+    next LOCK (Linux polls every 30 s) is GRANTED."""
+    (tmp_path / "linux").mkdir()
+    ports = NFSPorts()
+    config = nfs_config(ports, str(tmp_path / "linux"))
+    config["server"]["protocols"]["nfs"]["nlm_callback_portmap_port"] = ports.portmap or 1
+    with serve(config, wait_ports=(ports.nfs, ports.mount), directory=str(tmp_path)) as s:
+        root = mount_root(ports, "/memfs")
+        with NFSClient(ports.nfs) as c:
+            status, made, _ = c.create(root, "polled")
+            fh = made[0]
+        with NLMClient(ports.nfs, "host-a") as a, NLMClient(ports.nfs, "host-b") as b:
+            assert a.lock(fh, svid=71) == GRANTED
+            assert b.lock(fh, svid=72, block=True) == BLOCKED
+            assert a.unlock(fh, svid=71) == GRANTED
+            end = time.monotonic() + 10
+            while (status := b.lock(fh, svid=72, block=True)) == BLOCKED and time.monotonic() < end:
+                time.sleep(0.2)
+            assert status == GRANTED, s.log[-2000:]
+            assert a.lock(fh, svid=71) == DENIED
 
 
 def test_bad_handle_is_stale(server):
