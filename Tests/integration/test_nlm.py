@@ -197,7 +197,9 @@ def test_status_monitor_answers(server):
         assert u.u32() == 0 and u.i32() % 2 == 1
 
 
-def test_restart_notifies_hosts_and_grants_only_reclaims_in_grace(tmp_path):
+@pytest.mark.parametrize("stop", [signal.SIGKILL, signal.SIGTERM], ids=["crash", "sigterm"])
+def test_restart_notifies_hosts_and_grants_only_reclaims_in_grace(tmp_path, stop):
+    """A crash or a clean stop: either way the locks are gone, so the hosts must be told and may reclaim."""
     work = tmp_path
     (work / "linux").mkdir()
     (work / "state").mkdir()
@@ -218,7 +220,7 @@ def test_restart_notifies_hosts_and_grants_only_reclaims_in_grace(tmp_path):
             end = time.monotonic() + 10
             while not (work / "state" / "clients").exists() and time.monotonic() < end:
                 time.sleep(0.1)
-            first.stop(signal.SIGKILL)
+            first.stop(stop)
         os.rename(work / "chimera.log", work / "chimera-first.log")
         with serve(config, wait_ports=(ports.nfs, ports.mount), directory=str(work)) as second:
             notice = callbacks.wait_for("notified", timeout=20)
