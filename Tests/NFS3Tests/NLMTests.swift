@@ -9,9 +9,18 @@ struct NLMTests {
     /// LOCK: cookie "c1", block, exclusive, lock {"guest", fh 4 bytes, oh "7@guest", svid 7, offset 16,
     /// len 0}, reclaim false, state 3.
     static let lockArguments = hex(
-        "00000002 63310000", "00000001", "00000001",
-        "00000005 67756573 74000000", "00000004 0a0b0c0d", "00000007 37406775 65737400", "00000007",
-        "00000000 00000010", "00000000 00000000", "00000000", "00000003")
+        "00000002 63310000",
+        "00000001",
+        "00000001",
+        "00000005 67756573 74000000",
+        "00000004 0a0b0c0d",
+        "00000007 37406775 65737400",
+        "00000007",
+        "00000000 00000010",
+        "00000000 00000000",
+        "00000000",
+        "00000003"
+    )
 
     @Test("LOCK arguments decode field by field and encode back to the same bytes")
     func lockRoundTrip() throws {
@@ -75,7 +84,11 @@ struct NLMTests {
         typealias Table = NLMWaitTable<Int>
         var table = Table(limit: 2)
         let key = Table.Key(
-            client: 1, owner: NLMLockOwner(svid: 1, oh: [1]), handle: [9], range: NLMLockRange(offset: 0, length: 1))
+            client: 1,
+            owner: NLMLockOwner(svid: 1, oh: [1]),
+            handle: [9],
+            range: NLMLockRange(offset: 0, length: 1)
+        )
         var other = key
         other.client = 2
         var third = key

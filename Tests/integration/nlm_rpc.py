@@ -15,7 +15,9 @@ PORTMAP_PROGRAM = 100000
 
 # NLM v4 procedures
 NLM_NULL, NLM_TEST, NLM_LOCK, NLM_CANCEL, NLM_UNLOCK, NLM_GRANTED = 0, 1, 2, 3, 4, 5
-NLM_LOCK_MSG, NLM_NM_LOCK, NLM_FREE_ALL = 7, 22, 23
+NLM_TEST_MSG, NLM_LOCK_MSG, NLM_CANCEL_MSG, NLM_UNLOCK_MSG = 6, 7, 8, 9
+NLM_TEST_RES, NLM_LOCK_RES, NLM_CANCEL_RES, NLM_UNLOCK_RES = 11, 12, 13, 14
+NLM_NM_LOCK, NLM_FREE_ALL = 22, 23
 # nlm4_stats
 GRANTED, DENIED, DENIED_NOLOCKS, BLOCKED, DENIED_GRACE_PERIOD, DEADLCK, ROFS, STALE_FH, FBIG, FAILED = range(10)
 # NSM procedures
@@ -37,7 +39,7 @@ class NLMClient(RPCClient):
 
     def next_cookie(self):
         self.cookie += 1
-        return struct.pack(">I", self.cookie)
+        return struct.pack(">I", self.cookie) + self.caller.encode()[:16]
 
     def _res(self, data):
         u = Unpacker(data)
@@ -50,6 +52,21 @@ class NLMClient(RPCClient):
         pack_lock(p, self.caller, fh, oh or f"{svid}@{self.caller}".encode(), svid, offset, length)
         p.boolean(reclaim).i32(state)
         return self._res(self.call(NLM_PROGRAM, NLM_V4, procedure, p.bytes()))
+
+    def message(self, procedure, fh, svid, offset=0, length=0, exclusive=True, block=False):
+        """A _MSG call (TEST/LOCK/CANCEL/UNLOCK_MSG): its reply is empty; the result comes back as a _RES call
+        to this host's services. Returns the cookie sent."""
+        cookie = self.next_cookie()
+        p = Packer().opaque(cookie)
+        if procedure in (NLM_LOCK_MSG, NLM_CANCEL_MSG):
+            p.boolean(block)
+        if procedure != NLM_UNLOCK_MSG:
+            p.boolean(exclusive)
+        pack_lock(p, self.caller, fh, f"{svid}@{self.caller}".encode(), svid, offset, length)
+        if procedure == NLM_LOCK_MSG:
+            p.boolean(False).i32(1)
+        assert self.call(NLM_PROGRAM, NLM_V4, procedure, p.bytes()) == b""
+        return cookie
 
     def cancel(self, fh, svid, offset=0, length=0, exclusive=True, oh=None):
         p = Packer().opaque(self.next_cookie()).boolean(True).boolean(exclusive)
@@ -85,6 +102,7 @@ class ClientHostServices:
     def __init__(self, granted_answer=GRANTED):
         self.granted = []
         self.notified = []
+        self.results = []
         self.granted_answer = granted_answer
         self.lock = threading.Lock()
         self.listener = socket.socket()
@@ -169,6 +187,11 @@ class ClientHostServices:
                 self.granted.append({"cookie": cookie, "exclusive": exclusive, "caller": caller, "fh": fh, "oh": oh,
                                      "svid": svid, "offset": offset, "length": length})
             return head.opaque(cookie).u32(self.granted_answer).bytes()
+        if program == NLM_PROGRAM and procedure in (NLM_TEST_RES, NLM_LOCK_RES, NLM_CANCEL_RES, NLM_UNLOCK_RES):
+            cookie, stat = u.opaque(), u.u32()
+            with self.lock:
+                self.results.append({"procedure": procedure, "cookie": cookie, "stat": stat})
+            return head.bytes()
         if program == SM_PROGRAM and procedure == SM_NOTIFY:
             name, state = u.opaque(), u.i32()
             with self.lock:

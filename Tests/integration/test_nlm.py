@@ -11,8 +11,9 @@ import pytest
 
 from chimera_test_support import serve, wait_for_port
 from nfs_rpc import NFSClient, NFSPorts, Packer, RPCClient, Unpacker, mount_root, nfs_config
-from nlm_rpc import (BLOCKED, DENIED, DENIED_GRACE_PERIOD, GRANTED, NLM_PROGRAM, NLM_V4, SM_MON, SM_NOTIFY,
-                     SM_PROGRAM, SM_V1, STALE_FH, ClientHostServices, NLMClient)
+from nlm_rpc import (BLOCKED, DENIED, DENIED_GRACE_PERIOD, GRANTED, NLM_CANCEL_MSG, NLM_CANCEL_RES, NLM_LOCK_MSG,
+                     NLM_LOCK_RES, NLM_PROGRAM, NLM_TEST_MSG, NLM_TEST_RES, NLM_UNLOCK_MSG, NLM_UNLOCK_RES, NLM_V4,
+                     SM_MON, SM_NOTIFY, SM_PROGRAM, SM_V1, STALE_FH, ClientHostServices, NLMClient)
 
 GRACE_SECONDS = 8
 
@@ -182,6 +183,25 @@ def test_an_undeliverable_grant_is_found_by_the_client_polling(tmp_path):
                 time.sleep(0.2)
             assert status == GRANTED, s.log[-2000:]
             assert a.lock(fh, svid=71) == DENIED
+
+
+def test_message_forms_answer_with_res_calls(server, callbacks, fh):
+    """The _MSG procedures reply empty and send their result as the matching _RES call (RFC 1813 §6.2)."""
+    a, b = clients(server, "host-async-a", "host-async-b")
+
+    def result(cookie, procedure):
+        found = callbacks.wait_for("results", lambda r: r["cookie"] == cookie and r["procedure"] == procedure)
+        assert found is not None, server.log[-2000:]
+        return found["stat"]
+
+    with a, b:
+        assert result(a.message(NLM_LOCK_MSG, fh, svid=81), NLM_LOCK_RES) == GRANTED
+        assert result(b.message(NLM_LOCK_MSG, fh, svid=82), NLM_LOCK_RES) == DENIED
+        assert result(b.message(NLM_TEST_MSG, fh, svid=82), NLM_TEST_RES) == DENIED
+        assert result(b.message(NLM_LOCK_MSG, fh, svid=82, block=True), NLM_LOCK_RES) == BLOCKED
+        assert result(b.message(NLM_CANCEL_MSG, fh, svid=82), NLM_CANCEL_RES) == GRANTED
+        assert result(a.message(NLM_UNLOCK_MSG, fh, svid=81), NLM_UNLOCK_RES) == GRANTED
+        assert b.lock(fh, svid=82) == GRANTED and b.unlock(fh, svid=82) == GRANTED
 
 
 def test_bad_handle_is_stale(server):

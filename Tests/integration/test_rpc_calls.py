@@ -60,7 +60,7 @@ def test_unknown_programs_versions_and_procedures(server):
         assert rejection(c, NFS_PROGRAM, 2, 0) == ("PROG_MISMATCH", (3, 3))
         assert rejection(c, MOUNT_PROGRAM, 1, 0) == ("PROG_MISMATCH", (3, 3))
         assert rejection(c, 100021, 1, 0) == ("PROG_MISMATCH", (4, 4)), "NLM v4 only"
-        assert rejection(c, 100021, 4, 7)[0] == "PROC_UNAVAIL", "NLM's _MSG forms are not served"
+        assert rejection(c, 100021, 4, 10)[0] == "PROC_UNAVAIL", "GRANTED_MSG is the client's to serve"
         assert rejection(c, 100099, 1, 0)[0] == "PROG_UNAVAIL"
         assert rejection(c, NFS_PROGRAM, NFS_V3, 22)[0] == "PROC_UNAVAIL"
         assert rejection(c, NFS_PROGRAM, NFS_V3, 1000)[0] == "PROC_UNAVAIL"

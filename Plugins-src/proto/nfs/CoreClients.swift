@@ -26,8 +26,12 @@ struct CoreClients: @unchecked Sendable {
 
     /// A recorded client named `name` (NLM's caller name), its lease breaks on loop `thread`.
     func create(name: [UInt8], thread: UInt32) -> Result<UInt64, CoreClientError> {
-        guard isAvailable, let create = api.pointee.client_create else { return .failure(CoreClientError(status: .notSupported)) }
-        guard !name.isEmpty, name.count <= Int(CHIMERA_VFS_CLIENT_NAME_MAX) else { return .failure(CoreClientError(status: .invalid)) }
+        guard isAvailable, let create = api.pointee.client_create else {
+            return .failure(CoreClientError(status: .notSupported))
+        }
+        guard !name.isEmpty, name.count <= Int(CHIMERA_VFS_CLIENT_NAME_MAX) else {
+            return .failure(CoreClientError(status: .invalid))
+        }
         var id: UInt64 = 0
         let status = name.withUnsafeBufferPointer { bytes -> Int32 in
             var config = chimera_vfs_client_config()

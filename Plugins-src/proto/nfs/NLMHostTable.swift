@@ -32,7 +32,9 @@ final class NLMHostTable: @unchecked Sendable {
         }) {
             return .success((known, false))
         }
-        guard hosts.withLock({ $0.count }) < NLMHostTable.maxHosts else { return .failure(CoreClientError(status: .noSpace)) }
+        guard hosts.withLock({ $0.count }) < NLMHostTable.maxHosts else {
+            return .failure(CoreClientError(status: .noSpace))
+        }
         switch clients.create(name: name, thread: thread) {
         case .failure(let status):
             return .failure(status)

@@ -53,10 +53,16 @@ final class NLMWaiter: @unchecked Sendable {
                 key.handle.withUnsafeBytes { fh in
                     oh.withUnsafeBytes { oh in
                         NLM4Testargs(
-                            cookie: XDROpaque(cookie), exclusive: exclusive,
+                            cookie: XDROpaque(cookie),
+                            exclusive: exclusive,
                             alock: NLM4Lock(
-                                callerName: XDROpaque(name), fh: XDROpaque(fh), oh: XDROpaque(oh), svid: svid,
-                                lOffset: nlmOffset, lLen: nlmLength)
+                                callerName: XDROpaque(name),
+                                fh: XDROpaque(fh),
+                                oh: XDROpaque(oh),
+                                svid: svid,
+                                lOffset: nlmOffset,
+                                lLen: nlmLength
+                            )
                         ).xdrBytes()
                     }
                 }
@@ -71,7 +77,11 @@ extension NLMService {
     static func startWait(_ call: RPCCall, _ context: NLMLockContext, _ arguments: NLM4Lockargs) -> NLM4Stats {
         let server = call.server
         let key = NLMWaitTable<NLMWaiter>.Key(
-            client: context.client, owner: context.owner, handle: context.lock.fh.makeArray(), range: context.range)
+            client: context.client,
+            owner: context.owner,
+            handle: context.lock.fh.makeArray(),
+            range: context.range
+        )
         let waiter = NLMWaiter(key: key, context: context, arguments: arguments, call: call)
         let decision = server.nlm.waits.withLock { table -> NLMWaitTable<NLMWaiter>.BlockDecision in
             let decision = table.decide(key)
@@ -133,8 +143,11 @@ extension NLMService {
                 for attempt in 0..<3 {
                     if attempt > 0 { usleep(1_000_000) }
                     let result = client.call(
-                        program: NLM4Program.number, version: NLM4Program.V4.number,
-                        procedure: NLM4Program.V4.Procedure.granted.rawValue, arguments: arguments)
+                        program: NLM4Program.number,
+                        version: NLM4Program.V4.number,
+                        procedure: NLM4Program.V4.Procedure.granted.rawValue,
+                        arguments: arguments
+                    )
                     switch result {
                     case .success(let bytes):
                         outcome.set(GrantedOutcome.status(bytes))
@@ -156,7 +169,8 @@ extension NLMService {
                 case .unreachable(let why):
                     host.log(.info, "nlm: GRANTED to \(waiter.address) not delivered (\(why)); the client polls")
                 }
-            })
+            }
+        )
     }
 
     /// UNLOCK the range a client refused in its GRANTED answer.

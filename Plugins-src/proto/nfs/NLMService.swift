@@ -9,8 +9,8 @@ import XDR
 /// each host (`caller_name`) is one recorded core client, each owner (`svid`, `oh`) an owner within it, and
 /// TEST / LOCK / CANCEL / UNLOCK are TEST_LOCK / LOCK / LOCK_CANCEL / UNLOCK in the core, so NLM locks meet
 /// every other protocol's. Blocked locks wait in the core and are granted by a GRANTED call to the client
-/// (`NLMService+Blocking.swift`). Only the synchronous procedures are served: the _MSG forms get
-/// PROC_UNAVAIL (a TCP client has no use for them).
+/// (`NLMService+Blocking.swift`). The asynchronous _MSG forms run the same way and answer with the matching
+/// _RES call to the client's lock manager (`NLMService+Messages.swift`); GRANTED_MSG is never sent (GRANTED is).
 enum NLMService {
     static func handle(_ call: RPCCall, procedure: NLM4Program.V4.Procedure, credentials: RPCCredentials) {
         do {
@@ -19,18 +19,18 @@ enum NLMService {
             case .null, .testRes, .lockRes, .cancelRes, .unlockRes, .grantedRes:
                 // GRANTED_RES answers a GRANTED_MSG we never send; the others are answers to _MSG calls.
                 call.replySuccess(XDRVoid())
-            case .test:
+            case .test, .testMsg:
                 let arguments = try NLM4Testargs(from: &reader)
-                test(call, arguments, credentials)
-            case .lock, .nmLock:
+                test(call, arguments, credentials, message: procedure == .testMsg ? .testRes : nil)
+            case .lock, .nmLock, .lockMsg:
                 let arguments = try NLM4Lockargs(from: &reader)
-                lock(call, arguments, credentials)
-            case .cancel:
+                lock(call, arguments, credentials, message: procedure == .lockMsg ? .lockRes : nil)
+            case .cancel, .cancelMsg:
                 let arguments = try NLM4Cancargs(from: &reader)
-                cancel(call, arguments, credentials)
-            case .unlock:
+                cancel(call, arguments, credentials, message: procedure == .cancelMsg ? .cancelRes : nil)
+            case .unlock, .unlockMsg:
                 let arguments = try NLM4Unlockargs(from: &reader)
-                unlock(call, arguments, credentials)
+                unlock(call, arguments, credentials, message: procedure == .unlockMsg ? .unlockRes : nil)
             case .share, .unshare:
                 // DOS share reservations: not mapped onto the core's share modes yet.
                 let arguments = try NLM4Shareargs(from: &reader)
@@ -51,47 +51,78 @@ enum NLMService {
     // MARK: Procedures
 
     /// TEST (RFC 1813 §6.2.1): would the lock be granted? DENIED names the holder.
-    static func test(_ call: RPCCall, _ arguments: NLM4Testargs, _ credentials: RPCCredentials) {
+    static func test(
+        _ call: RPCCall,
+        _ arguments: NLM4Testargs,
+        _ credentials: RPCCredentials,
+        message: NLM4Program.V4.Procedure? = nil
+    ) {
         let cookie = arguments.cookie
         // During the grace period after a restart only reclaims are decided (RFC 1813 §6.1.1), TEST too.
         if call.server.nlm.clients.inGrace {
-            return call.replySuccess(NLM4Testres(cookie: cookie, testStat: .default(.deniedGracePeriod)))
+            return answer(call, message, NLM4Testres(cookie: cookie, testStat: .default(.deniedGracePeriod)))
         }
-        guard let context = prepare(call, arguments.alock, credentials, reply: { status in
-            call.replySuccess(NLM4Testres(cookie: cookie, testStat: .default(status)))
-        }) else { return }
+        guard
+            let context = prepare(
+                call,
+                arguments.alock,
+                credentials,
+                reply: { status in
+                    answer(call, message, NLM4Testres(cookie: cookie, testStat: .default(status)))
+                }
+            )
+        else { return }
         guard let request = context.request(call, op: CHIMERA_VFS_OP_TEST_LOCK, exclusive: arguments.exclusive)
-        else { return call.replySuccess(NLM4Testres(cookie: cookie, testStat: .default(.deniedNolocks))) }
+        else { return answer(call, message, NLM4Testres(cookie: cookie, testStat: .default(.deniedNolocks))) }
         call.server.vfs.submit(request) { request in
             let status = VFSStatus(rawValue: request.pointee.status)
             guard status == .locked else {
-                return call.replySuccess(NLM4Testres(cookie: cookie, testStat: .default(NLMStatusTable.stats(status))))
+                return answer(
+                    call,
+                    message,
+                    NLM4Testres(cookie: cookie, testStat: .default(NLMStatusTable.stats(status)))
+                )
             }
             let lock = request.pointee.lock
             let owner = withUnsafeBytes(of: lock.r_conflict_owner) {
                 Array($0.prefix(min(Int(lock.r_conflict_owner_len), NLMLockOwner.maxLength)))
             }
             let range = NLMLockRange(offset: lock.r_conflict_offset, length: lock.r_conflict_length)
-            call.replySuccess(
+            answer(
+                call,
+                message,
                 TestDenied(
-                    cookie: cookie, exclusive: lock.r_conflict_type == CHIMERA_VFS_LOCK_WRITE,
+                    cookie: cookie,
+                    exclusive: lock.r_conflict_type == CHIMERA_VFS_LOCK_WRITE,
                     svid: owner.withUnsafeBytes { NLMLockOwner.svid(ofOwner: $0, isNLM: true) },
-                    oh: Array(owner.dropFirst(min(4, owner.count))), offset: range.offset, length: range.nlmLength))
+                    oh: Array(owner.dropFirst(min(4, owner.count))),
+                    offset: range.offset,
+                    length: range.nlmLength
+                )
+            )
         }
     }
 
     /// LOCK (RFC 1813 §6.2.2); NM_LOCK is the same without monitoring, which changes nothing here.
-    static func lock(_ call: RPCCall, _ arguments: NLM4Lockargs, _ credentials: RPCCredentials) {
+    static func lock(
+        _ call: RPCCall,
+        _ arguments: NLM4Lockargs,
+        _ credentials: RPCCredentials,
+        message: NLM4Program.V4.Procedure? = nil
+    ) {
         let cookie = arguments.cookie
-        let reply: (NLM4Stats) -> Void = { call.replySuccess(NLM4Res(cookie: cookie, stat: NLM4Stat(stat: $0))) }
+        let reply: (NLM4Stats) -> Void = { answer(call, message, NLM4Res(cookie: cookie, stat: NLM4Stat(stat: $0))) }
         if !arguments.reclaim && call.server.nlm.clients.inGrace {
             return reply(.deniedGracePeriod)
         }
         guard let context = prepare(call, arguments.alock, credentials, reply: reply) else { return }
         guard
             let request = context.request(
-                call, op: CHIMERA_VFS_OP_LOCK, exclusive: arguments.exclusive,
-                flags: arguments.reclaim ? CHIMERA_VFS_LOCK_RECLAIM : 0)
+                call,
+                op: CHIMERA_VFS_OP_LOCK,
+                exclusive: arguments.exclusive,
+                flags: arguments.reclaim ? CHIMERA_VFS_LOCK_RECLAIM : 0
+            )
         else { return reply(.deniedNolocks) }
         call.server.vfs.submit(request) { request in
             let status = VFSStatus(rawValue: request.pointee.status)
@@ -101,9 +132,14 @@ enum NLMService {
     }
 
     /// CANCEL (RFC 1813 §6.2.3): give up a blocked LOCK.
-    static func cancel(_ call: RPCCall, _ arguments: NLM4Cancargs, _ credentials: RPCCredentials) {
+    static func cancel(
+        _ call: RPCCall,
+        _ arguments: NLM4Cancargs,
+        _ credentials: RPCCredentials,
+        message: NLM4Program.V4.Procedure? = nil
+    ) {
         let cookie = arguments.cookie
-        let reply: (NLM4Stats) -> Void = { call.replySuccess(NLM4Res(cookie: cookie, stat: NLM4Stat(stat: $0))) }
+        let reply: (NLM4Stats) -> Void = { answer(call, message, NLM4Res(cookie: cookie, stat: NLM4Stat(stat: $0))) }
         guard let context = prepare(call, arguments.alock, credentials, reply: reply) else { return }
         guard let request = context.request(call, op: CHIMERA_VFS_OP_LOCK_CANCEL, exclusive: arguments.exclusive)
         else { return reply(.deniedNolocks) }
@@ -115,9 +151,14 @@ enum NLMService {
     }
 
     /// UNLOCK (RFC 1813 §6.2.4): unlocking what is not held is still GRANTED.
-    static func unlock(_ call: RPCCall, _ arguments: NLM4Unlockargs, _ credentials: RPCCredentials) {
+    static func unlock(
+        _ call: RPCCall,
+        _ arguments: NLM4Unlockargs,
+        _ credentials: RPCCredentials,
+        message: NLM4Program.V4.Procedure? = nil
+    ) {
         let cookie = arguments.cookie
-        let reply: (NLM4Stats) -> Void = { call.replySuccess(NLM4Res(cookie: cookie, stat: NLM4Stat(stat: $0))) }
+        let reply: (NLM4Stats) -> Void = { answer(call, message, NLM4Res(cookie: cookie, stat: NLM4Stat(stat: $0))) }
         guard let context = prepare(call, arguments.alock, credentials, reply: reply) else { return }
         guard let request = context.request(call, op: CHIMERA_VFS_OP_UNLOCK, exclusive: true)
         else { return reply(.deniedNolocks) }
@@ -148,7 +189,10 @@ enum NLMService {
     /// Check the lock's handle against the exports, map the credential and find the host's core client;
     /// nil after replying `reply(status)` when any of it fails.
     static func prepare(
-        _ call: RPCCall, _ lock: NLM4Lock, _ credentials: RPCCredentials, reply: (NLM4Stats) -> Void
+        _ call: RPCCall,
+        _ lock: NLM4Lock,
+        _ credentials: RPCCredentials,
+        reply: (NLM4Stats) -> Void
     ) -> NLMLockContext? {
         guard let connection = call.connection else {
             call.finish()
@@ -181,11 +225,18 @@ enum NLMService {
                 let monitor = nlm.monitor
                 let address = host.address
                 call.server.host.delegate(
-                    from: call.loop.index, work: { monitor.recordHost(name, address: address) }, done: {})
+                    from: call.loop.index,
+                    work: { monitor.recordHost(name, address: address) },
+                    done: {}
+                )
             }
             return NLMLockContext(
-                client: host.client, address: host.address, owner: NLMLockOwner(svid: lock.svid, oh: lock.oh.bytes),
-                range: NLMLockRange(nlmOffset: lock.lOffset, nlmLength: lock.lLen), lock: lock)
+                client: host.client,
+                address: host.address,
+                owner: NLMLockOwner(svid: lock.svid, oh: lock.oh.bytes),
+                range: NLMLockRange(nlmOffset: lock.lOffset, nlmLength: lock.lLen),
+                lock: lock
+            )
         }
     }
 
@@ -227,7 +278,12 @@ struct NLMLockContext {
     var lock: NLM4Lock
 
     /// A VFS request for `op` on the lock's file with `args.lock` filled, or nil when the VFS has none.
-    func request(_ call: RPCCall, op: Int32, exclusive: Bool, flags: UInt32 = 0)
+    func request(
+        _ call: RPCCall,
+        op: Int32,
+        exclusive: Bool,
+        flags: UInt32 = 0
+    )
         -> UnsafeMutablePointer<chimera_vfs_request>?
     {
         guard let request = call.makeRequest(op: op, handle: lock.fh) else { return nil }

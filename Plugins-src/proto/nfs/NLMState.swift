@@ -20,7 +20,9 @@ final class NLMState: Sendable {
         monitor = NSMMonitor(
             stateDirectory: config.nlm ? config.stateDirectory : nil,
             serverName: config.bindAddress ?? NLMState.hostName(),
-            callbackPortmapPort: config.nlmCallbackPortmapPort, host: host)
+            callbackPortmapPort: config.nlmCallbackPortmapPort,
+            host: host
+        )
         if config.nlm && !clients.isAvailable {
             host.log(.warning, "nlm: the host's VFS API has no open-state clients (ABI 1.2); every lock is refused")
         }

@@ -61,10 +61,12 @@ final class NSMMonitor: @unchecked Sendable {
     /// core recorded in the previous run, once, on the delegation pool.
     func notifyRecordedHosts(clients: CoreClients, host: PluginHost, thread: UInt32) {
         guard let directory else { return }
-        guard notified.withLock({ done in
-            defer { done = true }
-            return !done
-        }) else { return }
+        guard
+            notified.withLock({ done in
+                defer { done = true }
+                return !done
+            })
+        else { return }
         let names = clients.recorded()
         guard !names.isEmpty else { return }
         let state = self.state.value
@@ -75,14 +77,19 @@ final class NSMMonitor: @unchecked Sendable {
             work: {
                 for name in names {
                     let printable = String(decoding: name, as: UTF8.self)
-                    guard let address = NSMMonitor.read(directory + "/hosts/" + NSMMonitor.hexName(name))?
-                        .filter({ !$0.isWhitespace }), !address.isEmpty
+                    guard
+                        let address = NSMMonitor.read(directory + "/hosts/" + NSMMonitor.hexName(name))?
+                            .filter({ !$0.isWhitespace }), !address.isEmpty
                     else {
                         host.log(.info, "nsm: no address recorded for \(printable); not notified")
                         continue
                     }
                     let result = NSMMonitor.notify(
-                        address: address, portmapPort: portmapPort, serverName: serverName, state: state)
+                        address: address,
+                        portmapPort: portmapPort,
+                        serverName: serverName,
+                        state: state
+                    )
                     switch result {
                     case .success:
                         host.log(.info, "nsm: SM_NOTIFY state \(state) sent to \(printable) at \(address)")
@@ -96,7 +103,12 @@ final class NSMMonitor: @unchecked Sendable {
     }
 
     /// One SM_NOTIFY (procedure 6) to the status monitor at `address`.
-    static func notify(address: String, portmapPort: UInt16, serverName: String, state: Int32)
+    static func notify(
+        address: String,
+        portmapPort: UInt16,
+        serverName: String,
+        state: Int32
+    )
         -> Result<Void, RPCCallbackClient.Failure>
     {
         var arguments = [UInt8]()
@@ -107,7 +119,9 @@ final class NSMMonitor: @unchecked Sendable {
         appendWord(&arguments, UInt32(bitPattern: state))
         let client = RPCCallbackClient(address: address, portmapPort: portmapPort, timeoutSeconds: 5)
         return client.call(
-            program: SMProgram.number, version: SMProgram.V1.number, procedure: SMProgram.V1.Procedure.notify.rawValue,
+            program: SMProgram.number,
+            version: SMProgram.V1.number,
+            procedure: SMProgram.V1.Procedure.notify.rawValue,
             arguments: arguments
         ).map { _ in () }
     }

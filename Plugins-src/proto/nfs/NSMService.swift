@@ -44,8 +44,10 @@ enum NSMService {
     static func notified(_ call: RPCCall, name: [UInt8], state: Int32) {
         let server = call.server
         server.host.log(
-            .info, "nsm: SM_NOTIFY from \(call.connection?.clientText ?? "?"): \(String(decoding: name, as: UTF8.self)) "
-                + "is at state \(state)")
+            .info,
+            "nsm: SM_NOTIFY from \(call.connection?.clientText ?? "?"): \(String(decoding: name, as: UTF8.self)) "
+                + "is at state \(state)"
+        )
         // Our own restart notice coming back (a client host on our address asked our portmapper): not a client.
         guard String(decoding: name, as: UTF8.self) != server.nlm.monitor.serverName else {
             return call.replySuccess(XDRVoid())

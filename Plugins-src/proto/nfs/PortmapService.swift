@@ -43,8 +43,9 @@ enum PortmapService {
             PMAPMapping(prog: MOUNT3Program.number, vers: MOUNT3Program.V3.number, prot: tcp, port: UInt32(mountPort)),
         ]
         if config.nlm {
-            list.append(PMAPMapping(prog: NLM4Program.number, vers: NLM4Program.V4.number, prot: tcp, port: UInt32(config.port)))
-            list.append(PMAPMapping(prog: SMProgram.number, vers: SMProgram.V1.number, prot: tcp, port: UInt32(config.port)))
+            let port = UInt32(config.port)
+            list.append(PMAPMapping(prog: NLM4Program.number, vers: NLM4Program.V4.number, prot: tcp, port: port))
+            list.append(PMAPMapping(prog: SMProgram.number, vers: SMProgram.V1.number, prot: tcp, port: port))
         }
         if config.portmapPort != 0 {
             list.append(

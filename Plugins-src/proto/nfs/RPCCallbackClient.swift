@@ -52,7 +52,13 @@ struct RPCCallbackClient: Sendable {
     }
 
     /// One call on `port`: AUTH_NONE, one record, one reply.
-    func call(port: UInt16, program: UInt32, version: UInt32, procedure: UInt32, arguments: [UInt8])
+    func call(
+        port: UInt16,
+        program: UInt32,
+        version: UInt32,
+        procedure: UInt32,
+        arguments: [UInt8]
+    )
         -> Result<[UInt8], Failure>
     {
         let xid = UInt32.random(in: 1...UInt32.max)

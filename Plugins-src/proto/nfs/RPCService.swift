@@ -10,11 +10,10 @@ enum RPCService: Hashable, Sendable {
     case nlm4(NLM4Program.V4.Procedure)
     case nsm1(SMProgram.V1.Procedure)
 
-    /// NLM v4 procedures served: the synchronous ones, the _RES answers and FREE_ALL (RFC 1813 §6.2). The _MSG
-    /// forms get PROC_UNAVAIL.
+    /// NLM v4 procedures served (RFC 1813 §6.2): all but GRANTED and GRANTED_MSG, which a client serves.
     static let nlmProcedures: [NLM4Program.V4.Procedure] = [
-        .null, .test, .lock, .cancel, .unlock, .testRes, .lockRes, .cancelRes, .unlockRes, .grantedRes, .share,
-        .unshare, .nmLock, .freeAll,
+        .null, .test, .lock, .cancel, .unlock, .testMsg, .lockMsg, .cancelMsg, .unlockMsg, .testRes, .lockRes,
+        .cancelRes, .unlockRes, .grantedRes, .share, .unshare, .nmLock, .freeAll,
     ]
 
     /// Every program, version and procedure served (RFC 1813, RFC 1833): NFS 100003 v3, MOUNT 100005 v3,

@@ -10,8 +10,10 @@ public struct NLMLockOwner: Hashable, Sendable {
 
     public init(svid: Int32, oh: UnsafeRawBufferPointer) {
         let id = UInt32(bitPattern: svid)
-        var bytes: [UInt8] = [UInt8(id >> 24), UInt8(truncatingIfNeeded: id >> 16), UInt8(truncatingIfNeeded: id >> 8),
-            UInt8(truncatingIfNeeded: id)]
+        var bytes: [UInt8] = [
+            UInt8(id >> 24), UInt8(truncatingIfNeeded: id >> 16), UInt8(truncatingIfNeeded: id >> 8),
+            UInt8(truncatingIfNeeded: id),
+        ]
         if 4 + oh.count <= NLMLockOwner.maxLength {
             bytes.append(contentsOf: oh)
         } else {
