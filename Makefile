@@ -103,6 +103,7 @@ c-plugins:
 	$(CC) $(C_PLUGIN_FLAGS) $$inc -DTEST_STRUCT_SIZE=16 $$src -o $$out/chimera_vfs_small_struct.so; \
 	$(CC) $(C_PLUGIN_FLAGS) $$inc -DTEST_STRUCT_SIZE=65536 $$src -o $$out/chimera_vfs_large_struct.so; \
 	$(CC) $(C_PLUGIN_FLAGS) $$inc -DTEST_NO_ENTRY $$src -o $$out/chimera_vfs_no_entry.so; \
+	$(CC) $(C_PLUGIN_FLAGS) $$inc Tests/plugins/c/state_frontend.c -o $$out/chimera_proto_state_test.so; \
 	echo "this is not a shared object" > $$out/chimera_vfs_not_elf.so
 
 install: build

@@ -71,12 +71,12 @@ struct CoreStateTests {
 
     func stateOpen(
         _ core: VFSCore, _ file: [UInt8], client: UInt64, access: UInt32, deny: UInt32 = 0, lease: UInt32 = 0,
-        key: UInt8 = 1
+        key: UInt8 = 1, owner: UInt8? = nil
     ) async -> Opened {
         let result = Mutex(Opened(status: .io, open: 0, lease: 0, level: 0))
         let reply = await base.call(core, CHIMERA_VFS_OP_STATE_OPEN, file) { request, _ in
             request.pointee.state_open.client = client
-            request.pointee.state_open.owner.0 = key
+            request.pointee.state_open.owner.0 = owner ?? key
             request.pointee.state_open.owner_len = 1
             request.pointee.state_open.access = access
             request.pointee.state_open.deny = deny
@@ -152,9 +152,12 @@ struct CoreStateTests {
             #expect(await lease(core, file, client: holder, lease: opened.lease, level: CHIMERA_VFS_LEASE_HANDLE) == .ok)
             await writer.value
             #expect(done.withLock { $0 } == .ok)
-            // With REQ_NO_WAIT the next break answers DELAY at once.
-            let second = await stateOpen(core, file, client: holder, access: CHIMERA_VFS_SHARE_READ, lease: Self.rwh, key: 2)
-            #expect(second.level & CHIMERA_VFS_LEASE_READ != 0)
+            // The holder's second open under its key upgrades the lease
+            // again; with REQ_NO_WAIT the next break answers DELAY at once.
+            let second = await stateOpen(
+                core, file, client: holder, access: CHIMERA_VFS_SHARE_READ, lease: Self.rwh, key: 1, owner: 2)
+            #expect(second.level == Self.rwh)
+            #expect(second.lease == opened.lease)
             #expect(await write(core, file, noWait: true) == .delay)
             #expect(await frontEnd.breakNumber(2)?.notice.lease == second.lease)
         }

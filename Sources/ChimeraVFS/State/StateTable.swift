@@ -700,11 +700,12 @@ struct StateTable {
         for (id, lease) in leases {
             guard let target = lease.breakingTo, now >= lease.deadline else { continue }
             var revoked = lease
+            revoked.epoch &+= 1
+            // The notice names the level the holder had; the lease now has less.
+            notify(revoked, newLevel: target, revoked: true, effects: &effects)
             revoked.level = target
             revoked.breakingTo = nil
             revoked.deadline = 0
-            revoked.epoch &+= 1
-            notify(revoked, newLevel: target, revoked: true, effects: &effects)
             if target == 0 {
                 dropLease(id)
             } else {
