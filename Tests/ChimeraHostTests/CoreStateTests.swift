@@ -221,6 +221,21 @@ struct CoreStateTests {
         }
     }
 
+    @Test("a module's break_leases upcall breaks leases on its object without waiting")
+    func moduleUpcall() async throws {
+        try await base.withCore { core in
+            let (_, file) = await makeFile(core, "shared-backend")
+            let (holder, frontEnd) = try client(core, "cache-holder", thread: 1)
+            let opened = await stateOpen(core, file, client: holder, access: CHIMERA_VFS_SHARE_READ, lease: Self.rwh)
+            #expect(opened.level != 0)
+            let mount = try #require(core.mount(named: "a"))
+            core.breakLeases(module: mount.module, handle: Array(file.dropFirst(MountID.length)), keeping: 0)
+            let notice = await frontEnd.breakNumber(1)
+            #expect(notice?.notice.newLevel == 0)
+            #expect(notice?.notice.handle == file)
+        }
+    }
+
     @Test("share reservations hold off other protocols' writes and removes until the open closes")
     func shareModes() async throws {
         try await base.withCore { core in
