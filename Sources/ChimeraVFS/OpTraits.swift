@@ -44,12 +44,38 @@ struct OpTraits: Sendable {
         case truncatesEntry
     }
 
+    /// Which of the core's caches the op reads or changes, and how
+    /// (VFSCore+Caches: versions recorded at dispatch, results stored or
+    /// invalidated at completion).
+    enum CacheRole: Sendable {
+        case none
+        /// GETATTR: fills the attribute cache.
+        case readsAttributes
+        /// LOOKUP: fills the name cache (negative answers too).
+        case looksUp
+        /// OPEN_AT: a lookup, or a new entry when it creates or truncates.
+        case opensEntry
+        /// LOOKUP_PARENT: caches the parent's attributes.
+        case looksUpParent
+        /// SETATTR, WRITE, ALLOCATE, DEALLOCATE, SETXATTR, REMOVEXATTR.
+        case changesObject
+        /// COPY_RANGE, CLONE_RANGE: change the second handle's file.
+        case changesSecond
+        /// MKDIR, MKNOD, SYMLINK: a new entry in the directory.
+        case addsEntry
+        /// REMOVE, RENAME: entries go (and, for RENAME, come).
+        case removesEntry
+        /// LINK, LINK_AT: a new name for an existing object.
+        case links
+    }
+
     /// Never sent to a module: the core answers it.
     var coreOnly = false
     /// The op carries a directory entry name the core validates first.
     var namesEntry = false
     var second = SecondHandle.none
     var state = StateRole.none
+    var cache = CacheRole.none
 
     private static let table: [OpTraits] = {
         var rows = [OpTraits](repeating: OpTraits(), count: Int(CHIMERA_VFS_OP_MAX) + 1)
@@ -106,6 +132,25 @@ struct OpTraits: Sendable {
             }
         }
         row(CHIMERA_VFS_OP_LOOKUP_PATH) { $0.coreOnly = true }
+        row(CHIMERA_VFS_OP_GETATTR) { $0.cache = .readsAttributes }
+        row(CHIMERA_VFS_OP_LOOKUP) { $0.cache = .looksUp }
+        row(CHIMERA_VFS_OP_OPEN_AT) { $0.cache = .opensEntry }
+        row(CHIMERA_VFS_OP_LOOKUP_PARENT) { $0.cache = .looksUpParent }
+        for op in [
+            CHIMERA_VFS_OP_SETATTR, CHIMERA_VFS_OP_WRITE, CHIMERA_VFS_OP_ALLOCATE, CHIMERA_VFS_OP_DEALLOCATE,
+            CHIMERA_VFS_OP_SETXATTR, CHIMERA_VFS_OP_REMOVEXATTR,
+        ] {
+            row(op) { $0.cache = .changesObject }
+        }
+        row(CHIMERA_VFS_OP_COPY_RANGE) { $0.cache = .changesSecond }
+        row(CHIMERA_VFS_OP_CLONE_RANGE) { $0.cache = .changesSecond }
+        for op in [CHIMERA_VFS_OP_MKDIR, CHIMERA_VFS_OP_MKNOD, CHIMERA_VFS_OP_SYMLINK] {
+            row(op) { $0.cache = .addsEntry }
+        }
+        row(CHIMERA_VFS_OP_REMOVE) { $0.cache = .removesEntry }
+        row(CHIMERA_VFS_OP_RENAME) { $0.cache = .removesEntry }
+        row(CHIMERA_VFS_OP_LINK) { $0.cache = .links }
+        row(CHIMERA_VFS_OP_LINK_AT) { $0.cache = .links }
         return rows
     }()
 
