@@ -138,15 +138,17 @@ def s3_client(port, **config):
 # The start of a script run by run_in_namespace: loopback up, `chimera serve
 # --config "$CONF"` in the background with its output in "$LOG", stopped by
 # its PID when the script exits however it exits, and a bounded wait until
-# it logs "serving" (exit 3 if it dies first). The caller's checks follow.
+# the server itself logs "[chimera] serving" (exit 3 if it dies first; a
+# module's own "serving /dir" line comes before the listeners are up). The
+# caller's checks follow.
 SERVE_IN_NAMESPACE = r'''
 set -u
 ip link set lo up
 "$CHIMERA" serve --config "$CONF" > "$LOG" 2>&1 &
 pid=$!
 trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null' EXIT
-for i in $(seq 100); do grep -q serving "$LOG" && break; kill -0 $pid 2>/dev/null || exit 3; sleep 0.1; done
-grep -q serving "$LOG" || exit 3
+for i in $(seq 100); do grep -q '\[chimera\] serving' "$LOG" && break; kill -0 $pid 2>/dev/null || exit 3; sleep 0.1; done
+grep -q '\[chimera\] serving' "$LOG" || exit 3
 '''
 
 
@@ -174,7 +176,9 @@ def run_in_namespace(script, env, timeout, mount=False):
     makes the kernel kill the namespace's first process, and with it every
     process in the PID namespace, should unshare die first.
     """
-    argv = ["unshare", "--net", "--pid", "--fork", "--kill-child"] + (["--mount"] if mount else [])
+    # With a mount namespace, a /proc of the new PID namespace too: the host's
+    # would show the server other PIDs than its own.
+    argv = ["unshare", "--net", "--pid", "--fork", "--kill-child"] + (["--mount", "--mount-proc"] if mount else [])
     process = subprocess.Popen(argv + ["bash", "-c", script], env=env, stdin=subprocess.DEVNULL,
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
     try:
