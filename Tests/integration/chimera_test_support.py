@@ -152,22 +152,22 @@ grep -q '\[chimera\] serving' "$LOG" || exit 3
 '''
 
 
-def namespace_available(mount=False):
-    """Whether run_in_namespace can work here: root, unshare, the libnfs
-    clients the scripts use (and, for mount=True, mount namespaces)."""
+def namespace_available():
+    """Whether run_in_namespace can work here: root, unshare with mount
+    namespaces, and the libnfs clients the scripts use."""
     import shutil
     if os.geteuid() != 0 or shutil.which("unshare") is None or shutil.which("nfs-ls") is None:
         return False
-    if mount:
-        probe = subprocess.run(["unshare", "--mount", "true"], capture_output=True, timeout=30)
-        return probe.returncode == 0
-    return True
+    probe = subprocess.run(["unshare", "--mount", "true"], capture_output=True, timeout=30)
+    return probe.returncode == 0
 
 
-def run_in_namespace(script, env, timeout, mount=False):
-    """Run `bash -c script` in new network and PID namespaces (and a new
-    mount namespace when asked), so the standard ports (2049, 20048, 9000)
-    and any mounts exist inside only. Returns (exit code, stdout, stderr).
+def run_in_namespace(script, env, timeout):
+    """Run `bash -c script` in new network, PID and mount namespaces, so the
+    standard ports (2049, 20048, 9000) and any mounts exist inside only, and
+    /proc is the new PID namespace's (under the host's, the server would see
+    other PIDs than its own: it sometimes died at start that way). Returns
+    (exit code, stdout, stderr).
 
     When the script did not end by itself (a timeout, an exception), the
     `finally` stops its process group by the PID of unshare, which leads it
@@ -176,9 +176,7 @@ def run_in_namespace(script, env, timeout, mount=False):
     makes the kernel kill the namespace's first process, and with it every
     process in the PID namespace, should unshare die first.
     """
-    # With a mount namespace, a /proc of the new PID namespace too: the host's
-    # would show the server other PIDs than its own.
-    argv = ["unshare", "--net", "--pid", "--fork", "--kill-child"] + (["--mount", "--mount-proc"] if mount else [])
+    argv = ["unshare", "--net", "--pid", "--fork", "--kill-child", "--mount-proc"]
     process = subprocess.Popen(argv + ["bash", "-c", script], env=env, stdin=subprocess.DEVNULL,
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
     try:

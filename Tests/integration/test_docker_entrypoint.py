@@ -103,12 +103,12 @@ def container_env(tmp_path, **extra):
     return env, out
 
 
-@pytest.mark.skipif(not namespace_available(mount=True), reason="needs root, unshare --mount and libnfs-utils")
+@pytest.mark.skipif(not namespace_available(), reason="needs root, unshare --mount and libnfs-utils")
 def test_the_image_config_serves_every_interface_with_the_given_s3_keys(tmp_path):
     keys = {"CHIMERA_S3_ACCESS_KEY": "AKIADOCKERTEST", "CHIMERA_S3_SECRET_KEY": "docker/test/secret"}
     env, out = container_env(tmp_path, WANT_ACCESS=keys["CHIMERA_S3_ACCESS_KEY"],
                              WANT_SECRET=keys["CHIMERA_S3_SECRET_KEY"], **keys)
-    rc, stdout, stderr = run_in_namespace(CONTAINER, env, timeout=90, mount=True)
+    rc, stdout, stderr = run_in_namespace(CONTAINER, env, timeout=90)
     log = (out / "serve.log").read_text() if (out / "serve.log").exists() else "(no log)"
     assert rc == 0, f"exit {rc}\n{stdout}\n{stderr}\n{log}"
     for listener in ("0.0.0.0:2049", "0.0.0.0:20048", "0.0.0.0:9000"):
@@ -123,11 +123,11 @@ def generated_keys(log):
     return m.group(1), m.group(2)
 
 
-@pytest.mark.skipif(not namespace_available(mount=True), reason="needs root, unshare --mount and libnfs-utils")
+@pytest.mark.skipif(not namespace_available(), reason="needs root, unshare --mount and libnfs-utils")
 def test_without_s3_keys_the_entry_script_makes_a_random_pair_and_prints_it(tmp_path):
     # The S3 check signs with the pair the log shows: the server took it.
     env, out = container_env(tmp_path, WANT_ACCESS="from-log", WANT_SECRET="from-log")
-    rc, stdout, stderr = run_in_namespace(CONTAINER, env, timeout=90, mount=True)
+    rc, stdout, stderr = run_in_namespace(CONTAINER, env, timeout=90)
     log = (out / "serve.log").read_text() if (out / "serve.log").exists() else "(no log)"
     assert rc == 0, f"exit {rc}\n{stdout}\n{stderr}\n{log}"
     access, secret = generated_keys(log)

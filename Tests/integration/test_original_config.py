@@ -118,7 +118,7 @@ exec 3<>/dev/tcp/127.0.0.1/9000 || exit 5
 '''
 
 
-@pytest.mark.skipif(not namespace_available(), reason="needs root, unshare and libnfs-utils")
+@pytest.mark.skipif(not namespace_available(), reason="needs root, unshare --mount and libnfs-utils")
 def test_defaulted_front_ends_serve_on_standard_ports_in_a_private_network(tmp_path):
     """2049, 20048 and 9000 are used inside a new network namespace only, so
     nothing on the machine is disturbed; the server is stopped by PID."""

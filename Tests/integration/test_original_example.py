@@ -94,7 +94,7 @@ def test_the_example_file_is_unchanged():
         assert host_path in text
 
 
-@pytest.mark.skipif(not namespace_available(mount=True),
+@pytest.mark.skipif(not namespace_available(),
                     reason="needs root, unshare --mount (not permitted here) and libnfs-utils")
 def test_the_example_serves_every_mount_and_bucket_as_written(tmp_path):
     out = tmp_path / "out"
@@ -103,7 +103,7 @@ def test_the_example_serves_every_mount_and_bucket_as_written(tmp_path):
     env = dict(os.environ, CHIMERA=CHIMERA, CONF=EXAMPLE, LOG=str(log), OUT=str(out), INNER=CHECKS, REPO=REPO,
                BUILD_TREE=os.path.realpath(BUILD),
                DEMOFS_STAND_IN=os.path.join(PLUGINS, "chimera_vfs_passthrough_c.so"), **KEYS)
-    rc, stdout, stderr = run_in_namespace(PRIVATE_ROOT, env, timeout=120, mount=True)
+    rc, stdout, stderr = run_in_namespace(PRIVATE_ROOT, env, timeout=120)
     text = log.read_text() if log.exists() else "(no log)"
     check = (out / "check.txt").read_text() if (out / "check.txt").exists() else "(no check output)"
     assert rc == 0, f"exit {rc}\n{stdout}\n{stderr}\ncheck: {check}\nlog: {text}"
