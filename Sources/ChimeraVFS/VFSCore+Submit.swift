@@ -162,6 +162,10 @@ extension VFSCore {
         default:
             break
         }
+        if replacesCachedOpen(request, mount) {
+            lookUpReplacedTarget(request, mount)
+            return
+        }
         dispatchToModule(request, mount)
     }
 
