@@ -187,6 +187,7 @@ enum HostThunks {
                 attributes: attrs.pointee)
         }
         installIDMap(&host)
+        installCaches(&host)
         return host
     }()
 
