@@ -529,8 +529,8 @@ struct chimera_host {
     /* Counters; stats->struct_size set by the caller, the host fills what
      * fits. The host also exports them as metrics
      * chimera_plugin_cache_{entries,bytes,hits,misses,evictions} labelled
-     * by plugin and cache name, refreshed by cache_stats, by
-     * cache_invalidate_all and every 64 insertions. */
+     * by plugin and cache name, refreshed every second and by
+     * cache_stats. */
     void (*cache_stats)(struct chimera_cache *cache,
                         struct chimera_cache_stats *stats);
 };

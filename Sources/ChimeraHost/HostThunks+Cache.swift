@@ -1,5 +1,6 @@
 import CChimera
 import CChimeraRCU
+import ChimeraVFS
 import CoreMetrics
 import Logging
 import Synchronization
@@ -16,6 +17,7 @@ extension HostThunks {
             }
             switch HostCache.make(plugin: context.name, config) {
             case .success(let cache):
+                cache.startPublishing(on: context.runtime.executor)
                 context.logger.debug(
                     "plugin cache created",
                     metadata: [
@@ -62,7 +64,6 @@ extension HostThunks {
         host.cache_invalidate_all = { cache in
             guard let cache = HostCache.from(cache) else { return }
             _ = chimera_blob_cache_clear(cache.raw)
-            cache.publish(cache.counters())
         }
         host.cache_stats = { cache, stats in
             guard let cache = HostCache.from(cache), let stats else { return }
@@ -85,7 +86,9 @@ final class HostCache: @unchecked Sendable {
     let name: String
     let maxEntries: UInt64
     let maxBytes: UInt64
-    private let insertions = Atomic<UInt64>(0)
+    /// The metrics refresh on loop 0; cancelled when the cache goes.
+    private let refresh = Mutex<(any VFSScheduledTask)?>(nil)
+    static let publishIntervalNanoseconds: UInt64 = 1_000_000_000
     private let entriesGauge: Gauge
     private let bytesGauge: Gauge
     private let hitsGauge: Gauge
@@ -131,7 +134,21 @@ final class HostCache: @unchecked Sendable {
     }
 
     deinit {
+        refresh.withLock { $0?.cancel() }
         chimera_blob_cache_destroy(raw)
+    }
+
+    /// Publish the counters as metrics every second, on loop 0, while the
+    /// cache lives (the task holds it weakly). No executor (tests): only
+    /// cache_stats publishes.
+    func startPublishing(on executor: HostExecutor?) {
+        guard let executor, executor.loopCount > 0 else { return }
+        let task = executor.scheduleRepeating(onLoop: 0, intervalNanoseconds: Self.publishIntervalNanoseconds) {
+            [weak self] in
+            guard let self else { return }
+            self.publish(self.counters())
+        }
+        refresh.withLock { $0 = task }
     }
 
     static func from(_ pointer: OpaquePointer?) -> HostCache? {
@@ -146,7 +163,6 @@ final class HostCache: @unchecked Sendable {
 
     func insert(_ key: UnsafeRawPointer?, _ keyLength: UInt32, _ value: UnsafeRawPointer?, _ valueLength: Int) -> Int32 {
         let stored = chimera_blob_cache_put(raw, Self.hash(key, keyLength), key, keyLength, value, valueLength)
-        if insertions.add(1, ordering: .relaxed).newValue % 64 == 0 { publish(counters()) }
         switch stored {
         case 0: return CHIMERA_OK
         case -2: return CHIMERA_FBIG
