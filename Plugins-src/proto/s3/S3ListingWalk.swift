@@ -29,7 +29,7 @@ final class S3ListingWalk {
     private let marker: String
     private var stack: [Frame] = []
     private var objects: [String: S3DirectoryEntry] = [:]
-    private let trampoline = S3Trampoline()
+    private let trampoline = VFSTrampoline()
     private var waiting = false
     private var finished = false
     private let done: (Result<Page, S3Error>) -> Void
