@@ -112,7 +112,7 @@ let package = Package(
         // The module conformance kit behind `chimera vfs-test`.
         .target(
             name: "VFSConformance",
-            dependencies: ["CChimera", "ChimeraVFS", "ChimeraHost", logging],
+            dependencies: ["CChimera", "ChimeraPluginKit", "ChimeraVFS", "ChimeraHost", logging],
             swiftSettings: swiftSettings
         ),
 
