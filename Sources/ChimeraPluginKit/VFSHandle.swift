@@ -9,8 +9,7 @@ public struct VFSHandle: Hashable, Sendable {
 
     /// The `r_fh` of a completed request.
     public init(resultOf request: UnsafeMutablePointer<chimera_vfs_request>) {
-        let count = Int(min(request.pointee.r_fh_len, UInt32(CHIMERA_FH_MAX)))
-        bytes = withUnsafeBytes(of: &request.pointee.r_fh) { Array($0.prefix(count)) }
+        bytes = VFSReply.withResultHandle(of: request) { Array($0) }
     }
 
     public var isEmpty: Bool { bytes.isEmpty }

@@ -93,3 +93,19 @@ public struct VFSReply {
         return Array(UnsafeRawBufferPointer(start: buffer, count: Int(min(length, capacity))))
     }
 }
+
+extension VFSReply {
+    /// The handle a completed request ended on (`r_fh`), as a view into the
+    /// request, without copying: for the data path, which replies before it
+    /// frees the request.
+    @inlinable
+    public static func withResultHandle<R>(
+        of request: UnsafeMutablePointer<chimera_vfs_request>,
+        _ body: (UnsafeRawBufferPointer) -> R
+    ) -> R {
+        let length = min(Int(request.pointee.r_fh_len), Int(CHIMERA_FH_MAX))
+        return withUnsafeBytes(of: &request.pointee.r_fh) { bytes in
+            body(UnsafeRawBufferPointer(rebasing: bytes.prefix(length)))
+        }
+    }
+}
