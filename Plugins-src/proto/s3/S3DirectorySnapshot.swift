@@ -124,12 +124,31 @@ final class S3DirectorySnapshot {
             while low < high {
                 let middle = (low + high) / 2
                 let (_, name, isDirectory) = record(middle, raw)
-                let key = raw[name]
-                let slash: [UInt8] = isDirectory ? [UInt8(ascii: "/")] : []
-                if (key + slash).lexicographicallyPrecedes(bound) { low = middle + 1 } else { high = middle }
+                if Self.sortKey(raw[name], isDirectory: isDirectory, precedes: bound) {
+                    low = middle + 1
+                } else {
+                    high = middle
+                }
             }
             return low
         }
+    }
+
+    /// Whether `name` (+ "/" for a directory) sorts before `bound`, bytewise,
+    /// without building the key.
+    private static func sortKey(_ name: Slice<UnsafeRawBufferPointer>, isDirectory: Bool, precedes bound: [UInt8]) -> Bool {
+        var index = 0
+        for byte in name {
+            guard index < bound.count else { return false }
+            if byte != bound[index] { return byte < bound[index] }
+            index += 1
+        }
+        if isDirectory {
+            guard index < bound.count else { return false }
+            if UInt8(ascii: "/") != bound[index] { return UInt8(ascii: "/") < bound[index] }
+            index += 1
+        }
+        return index < bound.count
     }
 
     /// Whether the directory is unchanged since the snapshot.
