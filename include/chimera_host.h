@@ -244,8 +244,9 @@ struct chimera_cache_config {
     /* For logs and metrics: 1-64 of [a-z0-9_], unique within the plugin
      * by convention ("dir_snapshots"). Copied; the caller keeps it. */
     const char *name;
-    /* At most this many entries; 0: max_bytes / 256 (at least 1, at most
-     * 16M). The host reserves 8 bytes per entry of this bound up front. */
+    /* At most this many entries, at most 16M (more is refused); 0:
+     * max_bytes / 256 (at least 1, at most 16M). The host reserves 8 bytes
+     * of address space per entry of this bound up front. */
     uint64_t    max_entries;
     /* At most this many bytes charged (key + value +
      * CHIMERA_CACHE_ENTRY_OVERHEAD per entry); 0: no byte bound. Both 0 is
