@@ -52,6 +52,23 @@ public enum VFSArguments {
     case kvGet(key: [UInt8], capacity: Int)
     case kvPut(key: [UInt8], value: [UInt8])
     case kvDelete(key: [UInt8])
+    /// The core's open state (chimera_vfs.h, "Open state"). STATE_OPEN's
+    /// results: ``VFSReply/openHandle`` is r_open, ``VFSReply/offset``
+    /// r_lease, ``VFSReply/length`` r_lease_level. `owner` is at most
+    /// CHIMERA_VFS_LOCK_OWNER_MAX bytes, `leaseKey` CHIMERA_VFS_LEASE_KEY_LEN.
+    case stateOpen(
+        client: UInt64, owner: [UInt8], access: UInt32, deny: UInt32, leaseLevel: UInt32 = 0, leaseKey: [UInt8] = [],
+        flags: UInt32 = 0)
+    case stateClose(client: UInt64, open: UInt64, flags: UInt32 = 0)
+    case stateDowngrade(client: UInt64, open: UInt64, access: UInt32, deny: UInt32)
+    /// Acknowledge a break or return the lease (`level` 0).
+    case lease(client: UInt64, lease: UInt64, level: UInt32)
+    /// LOCK, UNLOCK, TEST_LOCK or LOCK_CANCEL (`op`). On LOCKED,
+    /// ``VFSReply/offset`` and ``VFSReply/length`` are the conflicting lock's
+    /// range and ``VFSReply/data`` its owner.
+    case lock(
+        op: Int32, client: UInt64, owner: [UInt8], write: Bool, offset: UInt64, length: UInt64, open: UInt64 = 0,
+        flags: UInt32 = 0)
 
     /// The CHIMERA_VFS_OP_* this asks for.
     public var op: Int32 {
@@ -90,6 +107,11 @@ public enum VFSArguments {
         case .kvGet: CHIMERA_VFS_OP_KV_GET
         case .kvPut: CHIMERA_VFS_OP_KV_PUT
         case .kvDelete: CHIMERA_VFS_OP_KV_DELETE
+        case .stateOpen: CHIMERA_VFS_OP_STATE_OPEN
+        case .stateClose: CHIMERA_VFS_OP_STATE_CLOSE
+        case .stateDowngrade: CHIMERA_VFS_OP_STATE_DOWNGRADE
+        case .lease: CHIMERA_VFS_OP_LEASE
+        case .lock(let op, _, _, _, _, _, _, _): op
         }
     }
 
@@ -242,6 +264,44 @@ public enum VFSArguments {
         case .kvDelete(let key):
             request.pointee.kv.key = UnsafeRawPointer(arena.bytes(key))
             request.pointee.kv.key_len = UInt32(key.count)
+        case .stateOpen(let client, let owner, let access, let deny, let leaseLevel, let leaseKey, let flags):
+            request.pointee.state_open.client = client
+            Self.store(owner, into: &request.pointee.state_open.owner)
+            request.pointee.state_open.owner_len = UInt32(min(owner.count, Int(CHIMERA_VFS_LOCK_OWNER_MAX)))
+            request.pointee.state_open.access = access
+            request.pointee.state_open.deny = deny
+            request.pointee.state_open.lease_level = leaseLevel
+            request.pointee.state_open.flags = flags
+            Self.store(leaseKey, into: &request.pointee.state_open.lease_key)
+        case .stateClose(let client, let open, let flags):
+            request.pointee.state_close.client = client
+            request.pointee.state_close.open = open
+            request.pointee.state_close.flags = flags
+        case .stateDowngrade(let client, let open, let access, let deny):
+            request.pointee.state_open.client = client
+            request.pointee.state_open.r_open = open
+            request.pointee.state_open.access = access
+            request.pointee.state_open.deny = deny
+        case .lease(let client, let lease, let level):
+            request.pointee.lease.client = client
+            request.pointee.lease.lease = lease
+            request.pointee.lease.level = level
+        case .lock(_, let client, let owner, let write, let offset, let length, let open, let flags):
+            request.pointee.lock.client = client
+            Self.store(owner, into: &request.pointee.lock.owner)
+            request.pointee.lock.owner_len = UInt32(min(owner.count, Int(CHIMERA_VFS_LOCK_OWNER_MAX)))
+            request.pointee.lock.type = write ? CHIMERA_VFS_LOCK_WRITE : CHIMERA_VFS_LOCK_READ
+            request.pointee.lock.offset = offset
+            request.pointee.lock.length = length
+            request.pointee.lock.open = open
+            request.pointee.lock.flags = flags
+        }
+    }
+
+    /// Copy bytes into a fixed C array (a tuple), as far as it holds.
+    private static func store<T>(_ bytes: [UInt8], into field: inout T) {
+        withUnsafeMutableBytes(of: &field) { out in
+            bytes.withUnsafeBytes { out.copyMemory(from: UnsafeRawBufferPointer(rebasing: $0.prefix(out.count))) }
         }
     }
 }

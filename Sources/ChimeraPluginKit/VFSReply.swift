@@ -82,6 +82,16 @@ public struct VFSReply {
         case CHIMERA_VFS_OP_KV_GET:
             length = UInt64(r.kv.r_length)
             data = Self.copy(UnsafeRawPointer(r.kv.value), r.kv.r_length, r.kv.value_len, ok)
+        case CHIMERA_VFS_OP_STATE_OPEN:
+            openHandle = r.state_open.r_open
+            offset = r.state_open.r_lease
+            length = UInt64(r.state_open.r_lease_level)
+        case CHIMERA_VFS_OP_LOCK, CHIMERA_VFS_OP_TEST_LOCK:
+            offset = r.lock.r_conflict_offset
+            length = r.lock.r_conflict_length
+            data = withUnsafeBytes(of: r.lock.r_conflict_owner) {
+                Array($0.prefix(min(Int(r.lock.r_conflict_owner_len), Int(CHIMERA_VFS_LOCK_OWNER_MAX))))
+            }
         default:
             break
         }

@@ -103,6 +103,7 @@ final class ConformanceClient {
         thread: Int = 0,
         masks: VFSResultMasks = ConformanceClient.everything,
         arena: VFSArena = VFSArena(),
+        flags: UInt32 = 0,
         finish: (inout ConformanceReply) -> Void = { _ in }
     ) async -> ConformanceReply {
         defer { arena.release() }
@@ -119,7 +120,7 @@ final class ConformanceClient {
         return await target.perform(
             on: thread,
             { request in
-                arguments.prepare(request, handle: handle, credential: cred, masks: masks, arena: arena)
+                arguments.prepare(request, handle: handle, credential: cred, flags: flags, masks: masks, arena: arena)
             },
             { request in
                 var reply = ConformanceReply(VFSReply(reading: request))

@@ -59,6 +59,12 @@ final class S3DirectorySnapshot {
         }
     }
 
+    /// The `taken` stamp of encoded snapshot bytes, without decoding them.
+    static func taken(in bytes: UnsafeRawBufferPointer) -> UInt64? {
+        guard bytes.count >= offsetsStart else { return nil }
+        return bytes.loadUnaligned(fromByteOffset: takenOffset, as: UInt64.self)
+    }
+
     static func encode(_ entries: [S3DirectoryEntry], directoryAttrs: chimera_attrs, taken: UInt64) -> [UInt8] {
         var out: [UInt8] = []
         let recordsStart = offsetsStart + 4 * entries.count

@@ -12,6 +12,8 @@ final class S3Loop {
     var buckets: [String: S3BucketState] = [:]
     var connections: [ObjectIdentifier: S3Connection] = [:]
     var draining = false
+    /// This loop's last directory snapshot (S3SnapshotCache.lookup).
+    var lastSnapshot: S3DirectorySnapshot?
     /// Buckets whose path did not resolve, logged once each.
     var missingLogged: Set<String> = []
     private var requestCounter: UInt64 = 0

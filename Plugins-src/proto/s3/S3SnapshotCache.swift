@@ -30,8 +30,21 @@ final class S3SnapshotCache: @unchecked Sendable {
     }
 
     /// A copy of the cached snapshot of `handle`, if one is there and young.
-    func lookup(_ handle: S3Handle) -> S3DirectorySnapshot? {
-        guard let cache, let bytes = cache.value(forKey: handle.bytes) else { return nil }
+    /// `memo` is the calling loop's last copy: the pages of one listing come
+    /// on one connection, so one loop, and while the cache still holds that
+    /// very snapshot (its `taken` stamp, read in place) it is used without
+    /// copying the whole snapshot out again.
+    func lookup(_ handle: S3Handle, memo: S3DirectorySnapshot? = nil) -> S3DirectorySnapshot? {
+        guard let cache else { return nil }
+        if let memo, memo.handle.bytes == handle.bytes {
+            let taken = handle.bytes.withUnsafeBytes { key in
+                cache.withValue(forKey: key) { S3DirectorySnapshot.taken(in: $0) }
+            }
+            if taken == memo.taken, S3Clock.monotonicNanoseconds() &- memo.taken <= Self.maxAgeNanoseconds {
+                return memo
+            }
+        }
+        guard let bytes = cache.value(forKey: handle.bytes) else { return nil }
         guard let snapshot = S3DirectorySnapshot.decoding(bytes, handle: handle),
             S3Clock.monotonicNanoseconds() &- snapshot.taken <= Self.maxAgeNanoseconds
         else {
