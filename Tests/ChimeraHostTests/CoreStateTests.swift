@@ -236,6 +236,34 @@ struct CoreStateTests {
         }
     }
 
+    @Test("a module that claims CHIMERA_VFS_CAP_LOCKS gets the lock ops; the core's table stays out")
+    func moduleKeepsLocks() async throws {
+        let plugin = CoreWithMemFSTests.repository + "/build/test-plugins/chimera_vfs_ctest_locks.so"
+        let text = """
+            {"server": {"threads": 2, "delegation_threads": 1, "vfs": {"locks": {"path": "\(plugin)"}}},
+             "mounts": {"l": {"module": "locks"}}}
+            """
+        let config = try ServerConfig.parse(text: text, file: "test", defaultPluginDirectory: CoreWithMemFSTests.pluginDirectory)
+        let host = ChimeraServer(config: config, logger: Logger(label: "test"))
+        do {
+            try await host.load()
+        } catch {
+            Issue.record("could not load \(plugin) (run `make build` first): \(error)")
+            await host.stop(drainTimeout: .zero)
+            return
+        }
+        let core = host.core!
+        let root = await base.call(core, CHIMERA_VFS_OP_LOOKUP_PATH, [], name: "/l")
+        #expect(root.status == .ok)
+        let (a, _) = try client(core, "a", thread: 0)
+        let (b, _) = try client(core, "b", thread: 1)
+        // The core's table would refuse b; the module's own lock manager says yes.
+        #expect(await lock(core, CHIMERA_VFS_OP_LOCK, root.handle, client: a, owner: 1, offset: 0, length: 10) == .ok)
+        #expect(await lock(core, CHIMERA_VFS_OP_LOCK, root.handle, client: b, owner: 1, offset: 5, length: 1) == .ok)
+        #expect(await lock(core, CHIMERA_VFS_OP_TEST_LOCK, root.handle, client: b, owner: 9, offset: 500, length: 1) == .locked)
+        await host.stop(drainTimeout: .zero)
+    }
+
     @Test("share reservations hold off other protocols' writes and removes until the open closes")
     func shareModes() async throws {
         try await base.withCore { core in
