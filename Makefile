@@ -103,6 +103,12 @@ c-plugins:
 	$(CC) $(C_PLUGIN_FLAGS) $$inc -DTEST_STRUCT_SIZE=16 $$src -o $$out/chimera_vfs_small_struct.so; \
 	$(CC) $(C_PLUGIN_FLAGS) $$inc -DTEST_STRUCT_SIZE=65536 $$src -o $$out/chimera_vfs_large_struct.so; \
 	$(CC) $(C_PLUGIN_FLAGS) $$inc -DTEST_NO_ENTRY $$src -o $$out/chimera_vfs_no_entry.so; \
+	$(CC) $(C_PLUGIN_FLAGS) $$inc -DTEST_CAP_LOCKS $$src -o $$out/chimera_vfs_ctest_locks.so; \
+	$(CC) $(C_PLUGIN_FLAGS) $$inc Tests/plugins/c/state_frontend.c -o $$out/chimera_proto_state_test.so; \
+	mem=Tests/plugins/c/mem_module.c; \
+	$(CC) $(C_PLUGIN_FLAGS) $$inc $$mem -o $$out/chimera_vfs_cmem.so; \
+	$(CC) $(C_PLUGIN_FLAGS) $$inc -DTEST_BROKEN_LOOKUP $$mem -o $$out/chimera_vfs_cmem_broken_lookup.so; \
+	$(CC) $(C_PLUGIN_FLAGS) $$inc -DTEST_ALIAS_HANDLES $$mem -o $$out/chimera_vfs_cmem_alias_handles.so; \
 	echo "this is not a shared object" > $$out/chimera_vfs_not_elf.so
 
 install: build

@@ -89,7 +89,7 @@ let package = Package(
         .target(
             name: "ChimeraHost",
             dependencies: [
-                "CChimera", "ChimeraVFS", nioCore, nioPosix, nioHTTP1, logging, coreMetrics, metrics, atomics,
+                "CChimera", "CChimeraRCU", "ChimeraVFS", nioCore, nioPosix, nioHTTP1, logging, coreMetrics, metrics, atomics,
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
@@ -112,7 +112,7 @@ let package = Package(
         // The module conformance kit behind `chimera vfs-test`.
         .target(
             name: "VFSConformance",
-            dependencies: ["CChimera", "ChimeraVFS", "ChimeraHost", logging],
+            dependencies: ["CChimera", "ChimeraPluginKit", "ChimeraVFS", "ChimeraHost", logging],
             swiftSettings: swiftSettings
         ),
 

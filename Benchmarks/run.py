@@ -47,6 +47,9 @@ SERVER_CPU = "0"
 CLIENT_CPU = "1"
 S3_AK = "BENCHACCESSKEY000001"
 S3_SK = "bench-secret-key-0000000000000000000001"
+# The non-root credential of the permission-check rows, and the root side each non-root side shadows.
+NON_ROOT_UID = 1000
+NON_ROOT_SIDES = {"chimera:memfs:uid1000": "chimera:memfs", "chimera:linux:uid1000": "chimera:linux"}
 
 
 def log(msg: str) -> None:
@@ -302,11 +305,13 @@ class Side:
     nfs: tuple[int, int, str] | None = None  # port, mount port, export
     s3: tuple[int, str, str] | None = None  # port, access key, secret key
     down: str | None = None  # why it cannot be measured
+    uid: int | None = None  # AUTH_SYS uid and gid of every NFS call; None: root
 
     def nfs_args(self) -> list[str]:
         assert self.nfs is not None
         port, mport, export = self.nfs
-        return ["--port", str(port), "--mount-port", str(mport), "--export", export]
+        who = ["--uid", str(self.uid), "--gid", str(self.uid)] if self.uid is not None else []
+        return ["--port", str(port), "--mount-port", str(mport), "--export", export, *who]
 
     def s3_args(self) -> list[str]:
         assert self.s3 is not None
@@ -662,7 +667,7 @@ class Bench:
         c = self.chimera_main
         if c is None or "nfs" not in self.chimera_ports:
             why = self.chimera_down or "Chimera has no NFS front-end in this build"
-            for k in ("chimera:memfs", "chimera:linux", "chimera:io_uring"):
+            for k in ("chimera:memfs", "chimera:linux", "chimera:io_uring", *NON_ROOT_SIDES):
                 self.sides[k] = Side(k, k, None, down=why)
         else:
             nfs, mnt = self.chimera_ports["nfs"], self.chimera_ports["mount"]
@@ -671,15 +676,25 @@ class Bench:
                                                nfs=(nfs, mnt, "/linux"))
             self.sides["chimera:io_uring"] = Side("chimera:io_uring", "Chimera io_uring (tmpfs)", c,
                                                   nfs=(nfs, mnt, "/io_uring"))
+            # The same server and exports, every call as uid/gid 1000: the core's permission check (search on
+            # each directory crossed, write + search on the parent) is then really evaluated, not short-cut for
+            # root. The linux export's directory is mode 1777 (see run()) so uid 1000 may create there.
+            for k, root_side in NON_ROOT_SIDES.items():
+                base = self.sides[root_side]
+                self.sides[k] = Side(k, f"{base.label} as uid {NON_ROOT_UID}", c, nfs=base.nfs, uid=NON_ROOT_UID)
         small_sides = ["chimera:memfs", "ganesha:mem", "chimera:linux", "chimera:io_uring", "ganesha:vfs"]
+        # Each non-root side runs right after its root side in every repetition, so the ratio compares like with like.
+        smallfile_sides = [k for s in small_sides for k in (s, *(n for n, r in NON_ROOT_SIDES.items() if r == s))]
         large_sides = ["chimera:memfs", "chimera:linux", "chimera:io_uring", "ganesha:vfs"]
         t = 600.0
 
         def smallfiles(side: Side, rep: int) -> list[str]:
-            return self.nfs_client(side, "smallfiles", "--dir", f"sf-{rep}", "--files", str(sz.files),
+            # a root side and its non-root twin share an export: each needs its own fresh directory
+            tag = f"-u{side.uid}" if side.uid is not None else ""
+            return self.nfs_client(side, "smallfiles", "--dir", f"sf-{rep}{tag}", "--files", str(sz.files),
                                    contexts=8, depth=4, timeout=t)
 
-        self.jobs["nfs.smallfiles"] = Job("nfs.smallfiles", small_sides, smallfiles, t + 15)
+        self.jobs["nfs.smallfiles"] = Job("nfs.smallfiles", smallfile_sides, smallfiles, t + 15)
 
         def rand_prep(side: Side) -> str | None:
             return self.nfs_once(side, "seqwrite", "--file", "rand.dat", "--size", str(sz.rand_file))
@@ -780,6 +795,18 @@ class Bench:
             if mem:
                 self.rows.append(Row(section, "RPC NULL calls, 4 x 8 in flight", "nfs.null", "null", "ops_per_s",
                                      "calls/s", ch, peer, "rpc_null", 1.0, None))
+        # Issue #10: what the core's permission check costs. Same server, same load, same repetition; only the
+        # AUTH_SYS credential differs. "ratio" here is uid 1000 / root: 1.00x means the check is free.
+        section = f"NFSv3  permission check: Chimera as uid {NON_ROOT_UID} vs root, same server and load"
+        note = (f"ratio = uid {NON_ROOT_UID} / root (below 1: what checking mode bits on every op costs); "
+                "the 'peer' column is the same Chimera export as root")
+        for non_root, root in NON_ROOT_SIDES.items():
+            module = root.split(":", 1)[1]
+            for result, what, calls in (("smallfiles.create", "create + write 4 KiB", 2.0),
+                                        ("smallfiles.stat", "stat (LOOKUP)", 1.0),
+                                        ("smallfiles.remove", "remove", 1.0)):
+                self.rows.append(Row(section, f"{module} small files: {what}", "nfs.smallfiles", result, "ops_per_s",
+                                     "files/s", non_root, root, "rpc_null", calls, None, note))
 
     # ------------------------------------------------------------ S3
 
@@ -1060,6 +1087,8 @@ class Bench:
             if want:
                 for d in ("linux", "io_uring"):
                     (self.tmpfs_root / d).mkdir()
+                # uid 1000 creates its small files at the linux export's root (memfs's root is already 0777)
+                os.chmod(self.tmpfs_root / "linux", 0o1777)
                 try:
                     self.chimera_main, self.chimera_ports = self.chimera(
                         "chimera", want,

@@ -28,7 +28,11 @@
  *        calling them.
  *   1.2  Open state (chimera_vfs.h "Open state"): chimera_vfs_api gains
  *        client_create ... in_grace; chimera_host gains break_leases for
- *        modules. Appended, as in 1.1.
+ *        modules. Caches (cache_*): bounded, lock-free-read key/value
+ *        caches over the host's RCU hash table, for modules and front-ends
+ *        alike. Appended; check struct_size (or abi_minor >= 2) before
+ *        calling. The thread pool (execute, delegate) is documented,
+ *        unchanged.
  */
 #ifndef CHIMERA_HOST_H
 #define CHIMERA_HOST_H
@@ -48,6 +52,7 @@ struct chimera_metric;
 struct chimera_timer;
 struct chimera_fd_watch;
 struct chimera_connection;
+struct chimera_cache;
 
 /* ------------------------------------------------------------------------ */
 /* Logging                                                                   */
@@ -298,6 +303,48 @@ struct chimera_vfs_api {
 };
 
 /* ------------------------------------------------------------------------ */
+/* Caches (ABI 1.2)                                                          */
+/* ------------------------------------------------------------------------ */
+
+/* Bytes charged for each entry on top of its key and value. */
+#define CHIMERA_CACHE_ENTRY_OVERHEAD 64u
+/* Longest key. */
+#define CHIMERA_CACHE_KEY_MAX        1024u
+
+/* What cache_create() is asked for. */
+struct chimera_cache_config {
+    uint32_t    struct_size;
+    uint32_t    reserved;
+    /* For logs and metrics: 1-64 of [a-z0-9_], unique within the plugin
+     * by convention ("dir_snapshots"). Copied; the caller keeps it. */
+    const char *name;
+    /* At most this many entries, at most 16M (more is refused); 0:
+     * max_bytes / 256 (at least 1, at most 16M). The host reserves 8 bytes
+     * of address space per entry of this bound up front. */
+    uint64_t    max_entries;
+    /* At most this many bytes charged (key + value +
+     * CHIMERA_CACHE_ENTRY_OVERHEAD per entry); 0: no byte bound. Both 0 is
+     * refused. */
+    uint64_t    max_bytes;
+};
+
+/* cache_stats(): counters since creation. */
+struct chimera_cache_stats {
+    uint32_t struct_size;                  /* set by the caller */
+    uint32_t reserved;
+    uint64_t entries;
+    uint64_t bytes;                        /* charged, as above */
+    uint64_t hits;
+    uint64_t misses;
+    uint64_t insertions;
+    uint64_t evictions;                    /* to stay under a bound */
+};
+
+/* cache_visit()'s callback: the value, valid only during the call. */
+typedef void (*chimera_cache_visit_fn)(void *arg, const void *value,
+                                       size_t value_len);
+
+/* ------------------------------------------------------------------------ */
 /* The host                                                                  */
 /* ------------------------------------------------------------------------ */
 
@@ -334,13 +381,29 @@ struct chimera_host {
 
     /* -- threads ---------------------------------------------------------- */
 
+    /*
+     * The host's thread pool, the same for modules and front-ends: every
+     * plugin's struct carries these, and they may be called from any host
+     * thread (a module's dispatch on a delegation thread included) or from a
+     * plugin's own threads. thread_index names a loop (0 ...
+     * loop_threads-1); any other index is a programming error and the call
+     * does nothing. arg is the plugin's and must stay valid until the last
+     * callback for it has run; the host neither copies nor frees it.
+     */
+
     /* The calling thread's index, or UINT32_MAX off host threads. */
     uint32_t (*current_thread)(const struct chimera_host *host);
-    /* Run fn(arg) on loop thread_index (later, never inline). */
+    /* Run fn(arg) on loop thread_index, later, never inline. Calls made
+     * from one thread to one loop run in the order they were made. */
     void (*execute)(const struct chimera_host *host, uint32_t thread_index,
                     void (*fn)(void *arg), void *arg);
-    /* Run work(arg) on the delegation pool, then done(arg) on loop
-     * thread_index. */
+    /* Run work(arg) on a delegation thread (the pool for blocking work:
+     * syscalls, a slow library), then done(arg) on loop thread_index. work
+     * may block; done must not. Delegated works run in no particular order
+     * and concurrently with each other. With server.delegation_threads 0,
+     * work runs inline on the calling thread (done still runs later, on the
+     * loop). A plugin that must not block its loop never calls a blocking
+     * function outside work. */
     void (*delegate)(const struct chimera_host *host, uint32_t thread_index,
                      void (*work)(void *arg), void (*done)(void *arg),
                      void *arg);
@@ -484,6 +547,77 @@ struct chimera_host {
      * handle. Any thread. */
     void (*break_leases)(const struct chimera_host *host, const uint8_t *fh,
                          uint32_t fh_len, uint32_t keep_level);
+
+    /* -- caches (ABI 1.2) -------------------------------------------------- */
+
+    /*
+     * Bounded key/value caches a plugin owns, over the same RCU hash table
+     * as the core's name and attribute caches. Keys and values are byte
+     * strings (at most CHIMERA_CACHE_KEY_MAX key bytes; a value may be any
+     * length the byte bound admits). The host copies both on insert.
+     *
+     * Threads: every call but cache_destroy may be made from any thread,
+     * loops and delegation threads included, concurrently. Lookups take no
+     * lock (an RCU read-side section: they never wait for a writer, and
+     * writers never wait for them). Inserts serialise among themselves on
+     * a short host lock that is never held across plugin code.
+     *
+     * Bounds and overflow: an insert that would pass max_entries or
+     * max_bytes first evicts the oldest entries (first inserted, first
+     * evicted; a lookup does not refresh an entry) until the new one fits,
+     * so a cache never holds more than its bounds: it evicts, it never
+     * grows. An entry that alone passes max_bytes is refused (FBIG). The
+     * memory of an evicted, replaced or invalidated entry is returned once
+     * the lookups that may still see it have returned.
+     *
+     * Consistency: a cache holds what the plugin put in it, no more; the
+     * host does not invalidate plugin caches when the namespace changes.
+     * A plugin that caches what the VFS said checks it (attributes, change
+     * counter) or bounds its age itself.
+     *
+     * Ownership: a cache is the plugin's that created it. cache_destroy
+     * frees it and must not run concurrently with any other call on it; a
+     * cache never destroyed lives until the process exits (plugins are
+     * never unloaded), never past the host.
+     */
+
+    /* A new, empty cache; NULL on a bad config (the host logs which field)
+     * or when memory is short. */
+    struct chimera_cache *(*cache_create)(const struct chimera_host *host,
+                                          const struct chimera_cache_config *config);
+    void (*cache_destroy)(struct chimera_cache *cache);
+    /* Copy the value under key into buf (*len bytes of room). OK: copied,
+     * *len is its length. NOENT: no entry. RANGE: the value is longer than
+     * *len; *len is its length and nothing is written. INVAL: NULL pointer
+     * or key too long. */
+    int32_t (*cache_lookup)(struct chimera_cache *cache, const void *key,
+                            uint32_t key_len, void *buf, size_t *len);
+    /* Call fn(arg, value, value_len) once on a hit (OK), without copying;
+     * NOENT on a miss. fn runs inside the read-side section, on the calling
+     * thread, before cache_visit returns: it must not block, must not keep
+     * the pointer, and must not destroy the cache. */
+    int32_t (*cache_visit)(struct chimera_cache *cache, const void *key,
+                           uint32_t key_len, chimera_cache_visit_fn fn,
+                           void *arg);
+    /* Store value under key, replacing any value there, evicting as above.
+     * OK; FBIG: the entry alone passes max_bytes; NOSPC: memory is short;
+     * INVAL. After FBIG or NOSPC the key has no value (a stale one is not
+     * left behind). */
+    int32_t (*cache_insert)(struct chimera_cache *cache, const void *key,
+                            uint32_t key_len, const void *value,
+                            size_t value_len);
+    /* Remove key: OK, or NOENT when it was not there. */
+    int32_t (*cache_invalidate)(struct chimera_cache *cache, const void *key,
+                                uint32_t key_len);
+    /* Remove every entry (concurrent inserts may survive it). */
+    void (*cache_invalidate_all)(struct chimera_cache *cache);
+    /* Counters; stats->struct_size set by the caller, the host fills what
+     * fits. The host also exports them as metrics
+     * chimera_plugin_cache_{entries,bytes,hits,misses,evictions} labelled
+     * by plugin and cache name, refreshed every second and by
+     * cache_stats. */
+    void (*cache_stats)(struct chimera_cache *cache,
+                        struct chimera_cache_stats *stats);
 };
 
 #ifdef __cplusplus

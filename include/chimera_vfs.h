@@ -150,8 +150,44 @@
  * answers when it says NOTSUP, as before.
  *
  * What the conformance kit (chimera vfs-test) requires
- *   The host loads a module only when init and dispatch are non-NULL. Of
- *   the kit's checks, these are the ones a module's own design decides:
+ *   The kit drives the module through the real VFS core, with the core's
+ *   attribute and name caches and its readdir snapshots off, so every
+ *   LOOKUP, GETATTR and READDIR it sends reaches the module (a LOOKUP that
+ *   always answers NOENT fails lookup.*). `chimera vfs-test --check PREFIX`
+ *   runs only the checks whose name starts with PREFIX. Rules no single op
+ *   states:
+ *   - Function pointers. The host loads a module only when init and
+ *     dispatch are non-NULL (else it refuses it, naming the file).
+ *     shutdown, thread_init and thread_shutdown may be NULL: without
+ *     thread_init every thread's private pointer is module_private itself;
+ *     a NULL shutdown or thread_shutdown is simply not called. init may run
+ *     again after shutdown in the same process (the restart checks reload
+ *     the module; a shared object is never unloaded), so state that must
+ *     start afresh belongs in module_private, not in globals.
+ *   - Re-entry. complete() may re-enter the module: called on the thread
+ *     that dispatched the request, it continues the request there and
+ *     then, and the core's fallbacks and the front-end may dispatch more
+ *     requests to the module before complete() returns. Call it with no
+ *     lock of the module held, and touch the request no more afterwards.
+ *     (Called from another thread, it only queues the request back to its
+ *     loop.) readdir's emit never re-enters the module: it only copies the
+ *     entry into the caller's reply, so a module may call it under its own
+ *     locks.
+ *   - READDIR cookies. Cookie 0 means "from the start", so a module never
+ *     emits 0. Resuming from an entry's cookie (with the r_verifier of
+ *     that listing) continues with the entry after it: listings in pages
+ *     of 1, 7 and 1,000 entries give every entry exactly once, and an
+ *     entry present throughout a listing is listed exactly once even while
+ *     others are added and removed between pages
+ *     (readdir.cookies-stable-across-changes, whether or not the module
+ *     claims CHIMERA_VFS_CAP_STABLE_COOKIES).
+ *   - Handles from an earlier start. A module without PERSISTENT_HANDLES
+ *     (an in-memory one) answers a handle from before a restart with
+ *     CHIMERA_STALE or CHIMERA_BADHANDLE, never with an object created
+ *     since: slot or inode numbers that start again at 1 alias. Put
+ *     something that differs every start (a random boot id drawn in init)
+ *     in every handle and check it.
+ *   Of the kit's checks, these are the ones a module's own design decides:
  *   - io.sparse: a file written only at 1 MiB (4 KiB of data) reads zeros
  *     in the hole and reports space_used below its size.
  *   - io.offset-beyond-4gib: a write at 4 GiB + 12345 succeeds, reads back,
@@ -863,17 +899,20 @@ struct chimera_vfs_module {
     uint64_t    attr_supported;
 
     /*
-     * Called once, on a control thread, before any other call. config is the
-     * module's "config" object from the server's JSON, as JSON text
-     * (NUL-terminated; "{}" when absent). host stays valid until shutdown
-     * returns. On failure return non-zero and write one line, naming the
-     * config key and what was expected, into error (error_len bytes).
+     * Required (non-NULL), as is dispatch: the host refuses a module
+     * without either. Called once, on a control thread, before any other
+     * call (and again after shutdown when the module is reloaded in the
+     * same process). config is the module's "config" object from the
+     * server's JSON, as JSON text (NUL-terminated; "{}" when absent). host
+     * stays valid until shutdown returns. On failure return non-zero and
+     * write one line, naming the config key and what was expected, into
+     * error (error_len bytes).
      */
     int32_t (*init)(const struct chimera_host *host, const char *config,
                     void **module_private, char *error, size_t error_len);
 
     /* Called once after every request completed and every thread was
-     * shut down. */
+     * shut down. May be NULL (nothing is called). */
     void (*shutdown)(void *module_private);
 
     /*
@@ -881,14 +920,17 @@ struct chimera_vfs_module {
      * before its first dispatch there: event loops are numbered
      * 0 ... loops-1, delegation threads loops ... loops+delegation-1.
      * Returns that thread's private pointer (may be module_private).
+     * May be NULL: every thread's private pointer is then module_private.
      */
     void *(*thread_init)(void *module_private, uint32_t thread_index);
 
-    /* Called on the same thread after its last dispatch. */
+    /* Called on the same thread after its last dispatch. May be NULL. */
     void (*thread_shutdown)(void *thread_private);
 
-    /* Start the op in req. Must not block unless the op is in
-     * blocking_ops. Completes with req->complete(req) exactly once. */
+    /* Required (non-NULL). Start the op in req. Must not block unless the
+     * op is in blocking_ops. Completes with req->complete(req) exactly
+     * once, with no lock of the module held: complete() may dispatch the
+     * next request to the module before it returns (see "Re-entry"). */
     void (*dispatch)(void *thread_private, struct chimera_vfs_request *req);
 };
 

@@ -188,6 +188,7 @@ enum HostThunks {
         }
         installIDMap(&host)
         installStateUpcalls(&host)
+        installCaches(&host)
         return host
     }()
 

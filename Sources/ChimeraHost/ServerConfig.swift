@@ -173,6 +173,12 @@ public struct ServerConfig: Sendable {
             let path = try object.string("path").map { resolve($0, against: directory) }
             var values = object.values
             values.removeValue(forKey: "path")
+            // As for a defaulted S3 front-end: keys from the environment when
+            // the section names none (the Docker image's config does this, so
+            // it carries no well-known key pair).
+            if name == "s3", values["credentials"] == nil, let credentials = defaultS3Credentials() {
+                values["credentials"] = credentials
+            }
             var ports: [(String, Int64)] = []
             for key in values.keys.sorted() where key == "port" || key.hasSuffix("_port") {
                 guard let port = try object.integer(key, in: 0...65535) else { continue }
@@ -280,7 +286,8 @@ public struct ServerConfig: Sendable {
     /// A defaulted S3 front-end has no config to carry keys, and signed
     /// requests need one: it takes CHIMERA_S3_ACCESS_KEY and
     /// CHIMERA_S3_SECRET_KEY from the environment when both are set (never a
-    /// built-in key pair, which would be a well-known password).
+    /// built-in key pair, which would be a well-known password). So does an
+    /// explicit `protocols.s3` section without `credentials`.
     static func defaultS3Credentials() -> JSONValue? {
         guard let access = getenv("CHIMERA_S3_ACCESS_KEY"), let secret = getenv("CHIMERA_S3_SECRET_KEY") else {
             return nil

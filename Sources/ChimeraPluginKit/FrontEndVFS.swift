@@ -19,6 +19,25 @@ public struct FrontEndVFS: @unchecked Sendable {
         api.pointee.request_alloc(host, thread)
     }
 
+    /// A zeroed request for loop `thread` with the fields every op shares
+    /// set in place, for the data path: nothing is copied, so `handle` and
+    /// `credential` must stay valid until the request is freed. (Requests
+    /// built from Swift values go through ``VFSArguments/prepare``.)
+    @inlinable
+    public func allocate(
+        thread: UInt32,
+        op: Int32,
+        handle: UnsafeRawBufferPointer,
+        credential: UnsafePointer<chimera_cred>?
+    ) -> UnsafeMutablePointer<chimera_vfs_request>? {
+        guard let request = api.pointee.request_alloc(host, thread) else { return nil }
+        request.pointee.op = UInt32(op)
+        request.pointee.cred = credential
+        request.pointee.fh = handle.baseAddress?.assumingMemoryBound(to: UInt8.self)
+        request.pointee.fh_len = UInt32(handle.count)
+        return request
+    }
+
     @inlinable
     public func free(_ request: UnsafeMutablePointer<chimera_vfs_request>) {
         api.pointee.request_free(request)

@@ -20,8 +20,8 @@ enum Scratch {
     static let mountStamp = 8
     /// When the core took the request (monotonic ns).
     static let started = 9
-    /// The open-file cache entry a stateless READ/WRITE borrowed, or the
-    /// front-end's readdir emit function.
+    /// The open-file cache entry a stateless READ/WRITE borrowed, the
+    /// front-end's readdir emit function, or the file a RENAME replaces.
     static let borrowed = 10
     /// The core (Unmanaged<VFSCore>).
     static let core = 11
@@ -72,6 +72,10 @@ struct RequestFlags: OptionSet {
     static let authorizationRetried = RequestFlags(rawValue: 1 << 14)
     /// Waiting in the open-state table (a lock, or for lease breaks).
     static let parked = RequestFlags(rawValue: 1 << 15)
+    /// The name a RENAME / replacing LINK overwrites was looked up.
+    static let replacedLookedUp = RequestFlags(rawValue: 1 << 16)
+    /// ...and names a file: Unmanaged<ReplacedTarget> in `Scratch.borrowed`.
+    static let replacedTarget = RequestFlags(rawValue: 1 << 17)
 }
 
 enum RequestLayout {

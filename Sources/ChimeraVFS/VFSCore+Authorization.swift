@@ -114,16 +114,7 @@ extension VFSCore {
 
     /// Rename's and link's destination directory, copy's destination.
     private func secondHandle(_ request: UnsafeMutablePointer<chimera_vfs_request>) -> UnsafeRawBufferPointer {
-        switch Int32(request.pointee.op) {
-        case CHIMERA_VFS_OP_RENAME:
-            UnsafeRawBufferPointer(start: request.pointee.rename.new_dir_fh, count: Int(request.pointee.rename.new_dir_fh_len))
-        case CHIMERA_VFS_OP_LINK:
-            UnsafeRawBufferPointer(start: request.pointee.link.dir_fh, count: Int(request.pointee.link.dir_fh_len))
-        case CHIMERA_VFS_OP_LINK_AT:
-            UnsafeRawBufferPointer(start: request.pointee.link_at.dir_fh, count: Int(request.pointee.link_at.dir_fh_len))
-        default:
-            UnsafeRawBufferPointer(start: request.pointee.copy.dst_fh, count: Int(request.pointee.copy.dst_fh_len))
-        }
+        OpTraits.of(request.pointee.op).second.bytes(request)
     }
 
     static let ownershipMask = CHIMERA_ATTR_MODE | CHIMERA_ATTR_UID | CHIMERA_ATTR_GID

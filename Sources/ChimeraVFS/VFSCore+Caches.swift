@@ -18,13 +18,13 @@ extension VFSCore {
         let s = request.scratch
         let handle = request.handleBytes
         var flags = request.flags
-        switch Int32(request.pointee.op) {
-        case CHIMERA_VFS_OP_GETATTR:
+        switch OpTraits.of(request.pointee.op).cache {
+        case .readsAttributes:
             let key = keyHash(handle)
             s[Scratch.key1] = key
             s[Scratch.stamp1] = versions.load(key)
             flags.insert(.hasKey1)
-        case CHIMERA_VFS_OP_LOOKUP, CHIMERA_VFS_OP_OPEN_AT:
+        case .looksUp, .opensEntry:
             let name = VFSRequest(request).name
             let key = keyHash(handle, name)
             s[Scratch.key2] = key
@@ -47,23 +47,21 @@ extension VFSCore {
                 s[Scratch.stamp2] = versions.load(key)
                 s[Scratch.mountStamp] = mount.mutationCounter.load()
             }
-        case CHIMERA_VFS_OP_LOOKUP_PARENT:
+        case .looksUpParent:
             s[Scratch.mountStamp] = mount.mutationCounter.load()
-        case CHIMERA_VFS_OP_SETATTR, CHIMERA_VFS_OP_WRITE, CHIMERA_VFS_OP_ALLOCATE, CHIMERA_VFS_OP_DEALLOCATE,
-            CHIMERA_VFS_OP_SETXATTR, CHIMERA_VFS_OP_REMOVEXATTR:
+        case .changesObject:
             let key = keyHash(handle)
             s[Scratch.key1] = key
             s[Scratch.stamp1] = versions.bump(key)
             flags.formUnion([.hasKey1, .mutation])
             s[Scratch.mountStamp] = mount.mutationCounter.increment()
-        case CHIMERA_VFS_OP_COPY_RANGE, CHIMERA_VFS_OP_CLONE_RANGE:
-            let key = keyHash(UnsafeRawBufferPointer(start: request.pointee.copy.dst_fh, count: Int(request.pointee.copy.dst_fh_len)))
+        case .changesSecond:
+            let key = keyHash(OpTraits.of(request.pointee.op).second.bytes(request))
             s[Scratch.key1] = key
             s[Scratch.stamp1] = versions.bump(key)
             flags.formUnion([.hasKey1, .mutation])
             s[Scratch.mountStamp] = mount.mutationCounter.increment()
-        case CHIMERA_VFS_OP_MKDIR, CHIMERA_VFS_OP_MKNOD, CHIMERA_VFS_OP_SYMLINK, CHIMERA_VFS_OP_REMOVE,
-            CHIMERA_VFS_OP_RENAME:
+        case .addsEntry, .removesEntry:
             let name = VFSRequest(request).name
             let directory = keyHash(handle)
             let entry = keyHash(handle, name)
@@ -74,14 +72,10 @@ extension VFSCore {
             flags.formUnion([.hasKey1, .hasKey2, .mutation])
             s[Scratch.mountStamp] = mount.mutationCounter.increment()
             bumpIndirect(request)
-        case CHIMERA_VFS_OP_LINK, CHIMERA_VFS_OP_LINK_AT:
+        case .links:
             // key1: the linked object (its nlink changes); key2: the new name.
             let isLink = request.pointee.op == UInt32(CHIMERA_VFS_OP_LINK)
-            let directory =
-                isLink
-                ? UnsafeRawBufferPointer(start: request.pointee.link.dir_fh, count: Int(request.pointee.link.dir_fh_len))
-                : UnsafeRawBufferPointer(
-                    start: request.pointee.link_at.dir_fh, count: Int(request.pointee.link_at.dir_fh_len))
+            let directory = OpTraits.of(request.pointee.op).second.bytes(request)
             let object = keyHash(handle)
             let entry = keyHash(directory, VFSRequest(request).name)
             s[Scratch.key1] = object
@@ -94,7 +88,7 @@ extension VFSCore {
             if (isLink ? request.pointee.link.flags : request.pointee.link_at.flags) & CHIMERA_VFS_LINK_REPLACE != 0 {
                 bumpCachedChild(directory: directory, name: VFSRequest(request).name)
             }
-        default:
+        case .none:
             break
         }
         request.flags = flags
@@ -155,14 +149,14 @@ extension VFSCore {
             return
         }
         guard policy.attributeTTL > 0 || policy.nameTTL > 0 else { return }
-        switch op {
-        case CHIMERA_VFS_OP_GETATTR:
+        switch OpTraits.of(request.pointee.op).cache {
+        case .readsAttributes:
             if status == .ok {
                 attributes.store(
                     handle: handle, hash: s[Scratch.key1], attributes: request.pointee.r_attrs, stamp: s[Scratch.stamp1],
                     expires: now &+ policy.attributeTTL)
             }
-        case CHIMERA_VFS_OP_LOOKUP, CHIMERA_VFS_OP_OPEN_AT:
+        case .looksUp, .opensEntry:
             let name = VFSRequest(request).name
             if status == .ok && request.pointee.r_fh_len > UInt32(MountID.length) {
                 names.store(
@@ -174,9 +168,9 @@ extension VFSCore {
                     directory: handle, name: name, hash: s[Scratch.key2], child: nil, stamp: s[Scratch.stamp2],
                     expires: now &+ policy.negativeTTL)
             }
-        case CHIMERA_VFS_OP_LOOKUP_PARENT:
+        case .looksUpParent:
             if status == .ok { storeUnkeyed(request, mount, now: now, policy: policy) }
-        default:
+        case .changesObject, .changesSecond, .addsEntry, .removesEntry, .links, .none:
             break
         }
     }
@@ -229,17 +223,14 @@ extension VFSCore {
         let first = flags.contains(.hasKey1) ? claim(Scratch.key1, Scratch.stamp1) : nil
         let second = flags.contains(.hasKey2) ? claim(Scratch.key2, Scratch.stamp2) : nil
 
-        switch op {
-        case CHIMERA_VFS_OP_SETATTR, CHIMERA_VFS_OP_WRITE, CHIMERA_VFS_OP_ALLOCATE, CHIMERA_VFS_OP_DEALLOCATE,
-            CHIMERA_VFS_OP_SETXATTR, CHIMERA_VFS_OP_REMOVEXATTR:
+        switch OpTraits.of(request.pointee.op).cache {
+        case .changesObject:
             if let first, policy.attributeTTL > 0 {
                 attributes.store(
                     handle: handle, hash: s[Scratch.key1], attributes: request.pointee.r_attrs, stamp: first,
                     expires: now &+ policy.attributeTTL)
             }
-        case CHIMERA_VFS_OP_COPY_RANGE, CHIMERA_VFS_OP_CLONE_RANGE:
-            break
-        case CHIMERA_VFS_OP_OPEN_AT, CHIMERA_VFS_OP_MKDIR, CHIMERA_VFS_OP_MKNOD, CHIMERA_VFS_OP_SYMLINK:
+        case .opensEntry, .addsEntry:
             guard status == .ok else { break }
             if let first, policy.attributeTTL > 0 {
                 attributes.store(
@@ -264,7 +255,7 @@ extension VFSCore {
                     handle: child, hash: hash, attributes: request.pointee.r_attrs, stamp: versions.load(hash),
                     expires: now &+ policy.attributeTTL)
             }
-        case CHIMERA_VFS_OP_REMOVE, CHIMERA_VFS_OP_RENAME:
+        case .removesEntry:
             bumpIndirect(request)
             if status == .ok {
                 if request.pointee.op == UInt32(CHIMERA_VFS_OP_REMOVE) && request.pointee.r_fh_len > 0 {
@@ -287,13 +278,9 @@ extension VFSCore {
                         stamp: second, expires: now &+ policy.negativeTTL)
                 }
             }
-        case CHIMERA_VFS_OP_LINK, CHIMERA_VFS_OP_LINK_AT:
+        case .links:
             let isLink = request.pointee.op == UInt32(CHIMERA_VFS_OP_LINK)
-            let directory =
-                isLink
-                ? UnsafeRawBufferPointer(start: request.pointee.link.dir_fh, count: Int(request.pointee.link.dir_fh_len))
-                : UnsafeRawBufferPointer(
-                    start: request.pointee.link_at.dir_fh, count: Int(request.pointee.link_at.dir_fh_len))
+            let directory = OpTraits.of(request.pointee.op).second.bytes(request)
             versions.bump(keyHash(directory))
             if (isLink ? request.pointee.link.flags : request.pointee.link_at.flags) & CHIMERA_VFS_LINK_REPLACE != 0 {
                 bumpCachedChild(directory: directory, name: VFSRequest(request).name)
@@ -308,7 +295,7 @@ extension VFSCore {
                     directory: directory, name: VFSRequest(request).name, hash: s[Scratch.key2], child: handle,
                     stamp: second, expires: now &+ policy.nameTTL)
             }
-        default:
+        case .changesSecond, .readsAttributes, .looksUp, .looksUpParent, .none:
             break
         }
     }

@@ -114,7 +114,8 @@ extension VFSCore {
         if request.flags.contains(.borrowedOpen) {
             returnOpenFile(request)
         }
-        request.flags.subtract([.authorized, .exclusiveAdded, .authorizationRetried])
+        finishReplacedTarget(request, succeeded: status == .ok)
+        request.flags.subtract([.authorized, .exclusiveAdded, .authorizationRetried, .replacedLookedUp])
         request.pointee.status = status.rawValue
         let original = request.scratch[Scratch.originalOp]
         if original != 0 {

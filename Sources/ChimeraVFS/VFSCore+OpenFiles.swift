@@ -181,3 +181,68 @@ extension String {
         count >= width ? self : String(repeating: "0", count: width - count) + self
     }
 }
+
+/// The file a RENAME or a replacing LINK unlinks, held while the op runs.
+final class ReplacedTarget {
+    let handle: [UInt8]
+    init(_ handle: [UInt8]) { self.handle = handle }
+}
+
+extension VFSCore {
+    /// RENAME, and LINK / LINK_AT with LINK_REPLACE, unlink the file the
+    /// destination name held. An open the core cached for stateless I/O
+    /// would keep that file alive and its handle answering (an unlinked
+    /// file stays reachable while open), so the core looks the name up
+    /// first and drops the file's cached opens once the op succeeded, as
+    /// it does for REMOVE.
+    func replacesCachedOpen(_ request: UnsafeMutablePointer<chimera_vfs_request>, _ mount: Mount) -> Bool {
+        guard !request.flags.contains(.replacedLookedUp), openFiles.count > 0,
+            mount.module.capabilities & CHIMERA_VFS_CAP_STATELESS_IO == 0
+        else { return false }
+        switch Int32(request.pointee.op) {
+        case CHIMERA_VFS_OP_RENAME: return true
+        case CHIMERA_VFS_OP_LINK: return request.pointee.link.flags & CHIMERA_VFS_LINK_REPLACE != 0
+        case CHIMERA_VFS_OP_LINK_AT: return request.pointee.link_at.flags & CHIMERA_VFS_LINK_REPLACE != 0
+        default: return false
+        }
+    }
+
+    func lookUpReplacedTarget(_ request: UnsafeMutablePointer<chimera_vfs_request>, _ mount: Mount) {
+        request.flags.insert(.replacedLookedUp)
+        let directory = OpTraits.of(request.pointee.op).second.bytes(request)
+        let name =
+            request.pointee.op == UInt32(CHIMERA_VFS_OP_RENAME)
+            ? VFSRequest.bytes(request.pointee.rename.new_name, request.pointee.rename.new_name_len)
+            : VFSRequest(request).name
+        let step = makeInternalRequest(thread: request.pointee.thread_index) { [unowned self] step in
+            if step.pointee.status == CHIMERA_OK && step.pointee.r_fh_len > UInt32(MountID.length) {
+                let target = ReplacedTarget(Array(step.resultHandleBytes))
+                request.scratch[Scratch.borrowed] = UInt64(UInt(bitPattern: Unmanaged.passRetained(target).toOpaque()))
+                request.flags.insert(.replacedTarget)
+            }
+            routeAdmitted(request, mount)
+        }
+        step.pointee.op = UInt32(CHIMERA_VFS_OP_LOOKUP)
+        step.pointee.cred = request.pointee.cred
+        step.pointee.flags = request.pointee.flags
+        step.pointee.fh = directory.baseAddress?.assumingMemoryBound(to: UInt8.self)
+        step.pointee.fh_len = UInt32(directory.count)
+        step.pointee.lookup.name = name.baseAddress?.assumingMemoryBound(to: CChar.self)
+        step.pointee.lookup.name_len = UInt32(name.count)
+        submitAuthorized(step)
+    }
+
+    /// At completion: drop the replaced file's cached opens when the op
+    /// succeeded; let the held handle go either way.
+    func finishReplacedTarget(_ request: UnsafeMutablePointer<chimera_vfs_request>, succeeded: Bool) {
+        guard request.flags.contains(.replacedTarget),
+            let raw = UnsafeRawPointer(bitPattern: UInt(request.scratch[Scratch.borrowed]))
+        else { return }
+        request.flags.remove(.replacedTarget)
+        request.scratch[Scratch.borrowed] = 0
+        let target = Unmanaged<ReplacedTarget>.fromOpaque(raw).takeRetainedValue()
+        guard succeeded else { return }
+        let closing = target.handle.withUnsafeBytes { openFiles.evict(handle: $0) }
+        if !closing.isEmpty { close(closing, thread: request.pointee.thread_index) }
+    }
+}

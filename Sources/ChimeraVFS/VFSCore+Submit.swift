@@ -147,8 +147,7 @@ extension VFSCore {
                 borrowOpenFile(request, mount)
                 return
             }
-        case CHIMERA_VFS_OP_OPEN_AT, CHIMERA_VFS_OP_MKDIR, CHIMERA_VFS_OP_MKNOD, CHIMERA_VFS_OP_SYMLINK,
-            CHIMERA_VFS_OP_REMOVE, CHIMERA_VFS_OP_RENAME, CHIMERA_VFS_OP_LINK, CHIMERA_VFS_OP_LINK_AT:
+        case _ where OpTraits.of(op).namesEntry:
             if let status = Self.validate(name: VFSRequest(request).name) {
                 complete(request, status)
                 return
@@ -162,6 +161,10 @@ extension VFSCore {
             }
         default:
             break
+        }
+        if replacesCachedOpen(request, mount) {
+            lookUpReplacedTarget(request, mount)
+            return
         }
         dispatchToModule(request, mount)
     }
@@ -242,50 +245,24 @@ extension VFSCore {
     /// Check and strip the mount id of an op's second handle (rename's
     /// destination directory, link's directory, copy's destination).
     func translateSecondHandle(_ request: UnsafeMutablePointer<chimera_vfs_request>, _ mount: Mount) -> Bool {
-        func check(_ pointer: UnsafePointer<UInt8>?, _ length: UInt32) -> VFSStatus? {
-            let bytes = UnsafeRawBufferPointer(start: pointer, count: Int(length))
-            guard bytes.count > MountID.length, bytes.count <= Int(CHIMERA_FH_MAX) else {
-                // The namespace root as a destination is read-only.
-                if bytes.count == MountID.length && MountID(prefixOf: bytes) == .root { return .crossDevice }
-                return .badHandle
-            }
-            let id = MountID(prefixOf: bytes)
-            if id == mount.id { return nil }
-            return mountsByID[id] == nil && id != .root ? .stale : .crossDevice
-        }
+        let second = OpTraits.of(request.pointee.op).second
+        if case .none = second { return true }
+        let bytes = second.bytes(request)
         let fail: VFSStatus?
-        switch Int32(request.pointee.op) {
-        case CHIMERA_VFS_OP_RENAME:
-            fail = check(request.pointee.rename.new_dir_fh, request.pointee.rename.new_dir_fh_len)
-            if fail == nil {
-                request.pointee.rename.new_dir_fh = request.pointee.rename.new_dir_fh.map { $0 + MountID.length }
-                request.pointee.rename.new_dir_fh_len -= UInt32(MountID.length)
-            }
-        case CHIMERA_VFS_OP_LINK:
-            fail = check(request.pointee.link.dir_fh, request.pointee.link.dir_fh_len)
-            if fail == nil {
-                request.pointee.link.dir_fh = request.pointee.link.dir_fh.map { $0 + MountID.length }
-                request.pointee.link.dir_fh_len -= UInt32(MountID.length)
-            }
-        case CHIMERA_VFS_OP_LINK_AT:
-            fail = check(request.pointee.link_at.dir_fh, request.pointee.link_at.dir_fh_len)
-            if fail == nil {
-                request.pointee.link_at.dir_fh = request.pointee.link_at.dir_fh.map { $0 + MountID.length }
-                request.pointee.link_at.dir_fh_len -= UInt32(MountID.length)
-            }
-        case CHIMERA_VFS_OP_COPY_RANGE, CHIMERA_VFS_OP_CLONE_RANGE:
-            fail = check(request.pointee.copy.dst_fh, request.pointee.copy.dst_fh_len)
-            if fail == nil {
-                request.pointee.copy.dst_fh = request.pointee.copy.dst_fh.map { $0 + MountID.length }
-                request.pointee.copy.dst_fh_len -= UInt32(MountID.length)
-            }
-        default:
-            return true
+        if bytes.count > MountID.length, bytes.count <= Int(CHIMERA_FH_MAX) {
+            let id = MountID(prefixOf: bytes)
+            fail = id == mount.id ? nil : (mountsByID[id] == nil && id != .root ? .stale : .crossDevice)
+        } else if bytes.count == MountID.length && MountID(prefixOf: bytes) == .root {
+            // The namespace root as a destination is read-only.
+            fail = .crossDevice
+        } else {
+            fail = .badHandle
         }
         if let fail {
             complete(request, fail)
             return false
         }
+        second.shift(request, by: MountID.length)
         request.flags.insert(.strippedSecond)
         return true
     }
@@ -299,22 +276,7 @@ extension VFSCore {
             flags.remove(.strippedHandle)
         }
         if flags.contains(.strippedSecond) {
-            switch Int32(request.pointee.op) {
-            case CHIMERA_VFS_OP_RENAME:
-                request.pointee.rename.new_dir_fh = request.pointee.rename.new_dir_fh.map { $0 - MountID.length }
-                request.pointee.rename.new_dir_fh_len += UInt32(MountID.length)
-            case CHIMERA_VFS_OP_LINK:
-                request.pointee.link.dir_fh = request.pointee.link.dir_fh.map { $0 - MountID.length }
-                request.pointee.link.dir_fh_len += UInt32(MountID.length)
-            case CHIMERA_VFS_OP_LINK_AT:
-                request.pointee.link_at.dir_fh = request.pointee.link_at.dir_fh.map { $0 - MountID.length }
-                request.pointee.link_at.dir_fh_len += UInt32(MountID.length)
-            case CHIMERA_VFS_OP_COPY_RANGE, CHIMERA_VFS_OP_CLONE_RANGE:
-                request.pointee.copy.dst_fh = request.pointee.copy.dst_fh.map { $0 - MountID.length }
-                request.pointee.copy.dst_fh_len += UInt32(MountID.length)
-            default:
-                break
-            }
+            OpTraits.of(request.pointee.op).second.shift(request, by: -MountID.length)
             flags.remove(.strippedSecond)
         }
         request.flags = flags

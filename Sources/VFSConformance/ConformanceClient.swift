@@ -1,4 +1,5 @@
 import CChimera
+import ChimeraPluginKit
 
 /// What one request answered: the status and every result the kit reads.
 struct ConformanceReply {
@@ -22,6 +23,26 @@ struct ConformanceReply {
     var fsstat = chimera_fsstat()
 
     var ok: Bool { status == .ok }
+
+    /// The kit's reply, with the kit's status and handle in the kit's own terms.
+    init(_ reply: VFSReply) {
+        status = ConformanceStatus(rawValue: reply.status.rawValue)
+        handle = reply.handle.bytes
+        attrs = reply.attrs
+        preAttrs = reply.preAttrs
+        dirPre = reply.dirPre
+        dirPost = reply.dirPost
+        newDirPre = reply.newDirPre
+        newDirPost = reply.newDirPost
+        openHandle = reply.openHandle
+        created = reply.created
+        length = reply.length
+        eof = reply.eof
+        stable = reply.stable
+        data = reply.data
+        offset = reply.offset
+        fsstat = reply.fsstat
+    }
 }
 
 /// One READDIR entry as the kit saw it.
@@ -54,8 +75,9 @@ final class ConformanceEntryCollector {
 }
 
 /// A typed client over ``ConformanceTarget/perform(on:_:_:)``: one method an
-/// op, returning a ``ConformanceReply``. Argument bytes live in an arena
-/// until the results were read.
+/// op, returning a ``ConformanceReply``. Requests are built and read by the
+/// kit's ``VFSArguments`` / ``VFSReply`` (what every front-end uses); only
+/// the submission is the target's, straight into the VFS core.
 final class ConformanceClient {
     let target: any ConformanceTarget
     /// The credential every request carries.
@@ -70,17 +92,20 @@ final class ConformanceClient {
 
     static let allAttributes: UInt64 =
         VFS.attrStat | CHIMERA_ATTR_GENERATION | CHIMERA_ATTR_BTIME | CHIMERA_ATTR_CHANGE | CHIMERA_ATTR_DOS
+    static let everything = VFSResultMasks.all(allAttributes)
 
-    /// Submit one op. `prepare` fills the op's arguments; the common fields
-    /// (op, credential, handle, every attribute request mask) are set here.
+    /// Submit one op on `handle`, asking for `masks`; `arena` holds what
+    /// the arguments borrow until the results were read (`finish` runs
+    /// before it is released).
     func call(
-        _ op: Int32,
+        _ arguments: VFSArguments,
         _ handle: [UInt8],
         thread: Int = 0,
-        prepare: (UnsafeMutablePointer<chimera_vfs_request>, ConformanceArena) -> Void = { _, _ in },
-        finish: (UnsafeMutablePointer<chimera_vfs_request>, inout ConformanceReply) -> Void = { _, _ in }
+        masks: VFSResultMasks = ConformanceClient.everything,
+        arena: VFSArena = VFSArena(),
+        flags: UInt32 = 0,
+        finish: (inout ConformanceReply) -> Void = { _ in }
     ) async -> ConformanceReply {
-        let arena = ConformanceArena()
         defer { arena.release() }
         var credential = chimera_cred()
         credential.struct_size = UInt32(MemoryLayout<chimera_cred>.size)
@@ -91,38 +116,24 @@ final class ConformanceClient {
         withUnsafeMutableBytes(of: &credential.groups) { raw in
             for (index, group) in groups.enumerated() { raw.storeBytes(of: group, toByteOffset: index * 4, as: UInt32.self) }
         }
-        let reply = await target.perform(
+        let cred = UnsafePointer(arena.value(credential))
+        return await target.perform(
             on: thread,
             { request in
-                request.pointee.op = chimera_vfs_op_t(op)
-                request.pointee.cred = UnsafePointer(arena.value(credential))
-                request.pointee.fh = UnsafePointer(arena.bytes(handle))
-                request.pointee.fh_len = UInt32(handle.count)
-                request.pointee.r_attrs.req_mask = Self.allAttributes
-                request.pointee.r_pre_attrs.req_mask = Self.allAttributes
-                request.pointee.r_dir_pre_attrs.req_mask = Self.allAttributes
-                request.pointee.r_dir_post_attrs.req_mask = Self.allAttributes
-                prepare(request, arena)
+                arguments.prepare(request, handle: handle, credential: cred, flags: flags, masks: masks, arena: arena)
             },
             { request in
-                var reply = ConformanceReply(status: ConformanceStatus(rawValue: request.pointee.status))
-                let length = min(Int(request.pointee.r_fh_len), Int(CHIMERA_FH_MAX))
-                reply.handle = withUnsafeBytes(of: request.pointee.r_fh) { Array($0.prefix(length)) }
-                reply.attrs = request.pointee.r_attrs
-                reply.preAttrs = request.pointee.r_pre_attrs
-                reply.dirPre = request.pointee.r_dir_pre_attrs
-                reply.dirPost = request.pointee.r_dir_post_attrs
-                finish(request, &reply)
+                var reply = ConformanceReply(VFSReply(reading: request))
+                finish(&reply)
                 return reply
             }
         )
-        return reply
     }
 
     // MARK: Attributes
 
     func getattr(_ handle: [UInt8], thread: Int = 0) async -> ConformanceReply {
-        await call(CHIMERA_VFS_OP_GETATTR, handle, thread: thread)
+        await call(.getattr, handle, thread: thread)
     }
 
     func setattr(
@@ -132,40 +143,26 @@ final class ConformanceClient {
     ) async
         -> ConformanceReply
     {
-        await call(CHIMERA_VFS_OP_SETATTR, handle) { request, arena in
-            request.pointee.setattr.attrs = attrs
-            request.pointee.setattr.attrs.req_mask = 0
-            if let ctime { request.pointee.setattr.guard_ctime = UnsafePointer(arena.value(ctime)) }
-        }
+        await call(.setattr(attrs, guardCtime: ctime), handle)
     }
 
     /// CHIMERA_VFS_OP_ACCESS: the granted CHIMERA_VFS_ACCESS_* bits in `length`.
     func access(_ handle: [UInt8], _ requested: UInt32) async -> ConformanceReply {
-        await call(CHIMERA_VFS_OP_ACCESS, handle) { request, _ in
-            request.pointee.access.requested = requested
-        } finish: { request, reply in
-            reply.length = UInt64(request.pointee.access.r_granted)
-        }
+        await call(.access(requested: requested), handle)
     }
 
     func fsstat(_ handle: [UInt8]) async -> ConformanceReply {
-        await call(CHIMERA_VFS_OP_FSSTAT, handle) { _, _ in
-        } finish: { request, reply in
-            reply.fsstat = request.pointee.fsstat.r_fsstat
-        }
+        await call(.fsstat, handle)
     }
 
     // MARK: Names
 
     func lookup(_ directory: [UInt8], _ name: [UInt8], thread: Int = 0) async -> ConformanceReply {
-        await call(CHIMERA_VFS_OP_LOOKUP, directory, thread: thread) { request, arena in
-            request.pointee.lookup.name = arena.chars(name)
-            request.pointee.lookup.name_len = UInt32(name.count)
-        }
+        await call(.lookup(name: name), directory, thread: thread)
     }
 
     func lookupParent(_ directory: [UInt8]) async -> ConformanceReply {
-        await call(CHIMERA_VFS_OP_LOOKUP_PARENT, directory)
+        await call(.lookupParent, directory)
     }
 
     /// One READDIR call that accepts at most `limit` entries.
@@ -179,23 +176,11 @@ final class ConformanceClient {
     ) async -> ConformanceListing {
         let collector = ConformanceEntryCollector(limit: limit)
         // The collector outlives the call: it is read below.
-        let reply = await call(CHIMERA_VFS_OP_READDIR, directory, thread: thread) { request, _ in
-            request.pointee.readdir.cookie = cookie
-            withUnsafeMutableBytes(of: &request.pointee.readdir.verifier) {
-                $0.storeBytes(of: verifier, as: UInt64.self)
-            }
-            request.pointee.readdir.flags = flags
-            request.pointee.readdir.emit = conformanceEmit
-            request.pointee.readdir.emit_arg = Unmanaged.passUnretained(collector).toOpaque()
-            request.pointee.r_attrs.req_mask = 0
-            request.pointee.r_pre_attrs.req_mask = 0
-            request.pointee.r_dir_pre_attrs.req_mask = 0
-        } finish: { request, reply in
-            reply.eof = request.pointee.readdir.r_eof != 0
-            reply.offset = withUnsafeBytes(of: request.pointee.readdir.r_verifier) {
-                $0.loadUnaligned(as: UInt64.self)
-            }
-        }
+        let reply = await call(
+            .readdir(
+                cookie: cookie, verifier: verifier, flags: flags, emit: conformanceEmit,
+                context: Unmanaged.passUnretained(collector).toOpaque()),
+            directory, thread: thread, masks: VFSResultMasks(dirPost: Self.allAttributes))
         return ConformanceListing(
             status: reply.status,
             entries: collector.entries,
@@ -215,32 +200,15 @@ final class ConformanceClient {
         verifier: UInt64 = 0,
         thread: Int = 0
     ) async -> ConformanceReply {
-        await call(CHIMERA_VFS_OP_OPEN_AT, directory, thread: thread) { request, arena in
-            request.pointee.open_at.name = arena.chars(name)
-            request.pointee.open_at.name_len = UInt32(name.count)
-            request.pointee.open_at.flags = flags
-            request.pointee.open_at.attrs = attrs
-            withUnsafeMutableBytes(of: &request.pointee.open_at.verifier) {
-                $0.storeBytes(of: verifier, as: UInt64.self)
-            }
-        } finish: { request, reply in
-            reply.openHandle = request.pointee.open_at.r_open_handle
-            reply.created = request.pointee.open_at.r_created != 0
-        }
+        await call(.openAt(name: name, flags: flags, attrs: attrs, verifier: verifier), directory, thread: thread)
     }
 
     func open(_ handle: [UInt8], flags: UInt32) async -> ConformanceReply {
-        await call(CHIMERA_VFS_OP_OPEN, handle) { request, _ in
-            request.pointee.open.flags = flags
-        } finish: { request, reply in
-            reply.openHandle = request.pointee.open.r_open_handle
-        }
+        await call(.open(flags: flags), handle)
     }
 
     func close(_ handle: [UInt8], openHandle: UInt64) async -> ConformanceReply {
-        await call(CHIMERA_VFS_OP_CLOSE, handle) { request, _ in
-            request.pointee.open_handle = openHandle
-        }
+        await call(.close(openHandle: openHandle), handle)
     }
 
     func createUnlinked(
@@ -249,11 +217,7 @@ final class ConformanceClient {
     ) async
         -> ConformanceReply
     {
-        await call(CHIMERA_VFS_OP_CREATE_UNLINKED, directory) { request, _ in
-            request.pointee.create_unlinked.attrs = attrs
-        } finish: { request, reply in
-            reply.openHandle = request.pointee.create_unlinked.r_open_handle
-        }
+        await call(.createUnlinked(attrs: attrs), directory)
     }
 
     func linkAt(
@@ -265,79 +229,36 @@ final class ConformanceClient {
     )
         async -> ConformanceReply
     {
-        await call(CHIMERA_VFS_OP_LINK_AT, file) { request, arena in
-            request.pointee.open_handle = openHandle
-            request.pointee.link_at.dir_fh = UnsafePointer(arena.bytes(directory))
-            request.pointee.link_at.dir_fh_len = UInt32(directory.count)
-            request.pointee.link_at.flags = flags
-            request.pointee.link_at.name = arena.chars(name)
-            request.pointee.link_at.name_len = UInt32(name.count)
-        }
-    }
-
-    private func create(
-        _ op: Int32,
-        _ directory: [UInt8],
-        _ name: [UInt8],
-        attrs: chimera_attrs,
-        target: [UInt8] = []
-    ) async -> ConformanceReply {
-        await call(op, directory) { request, arena in
-            // mkdir, mknod and symlink share one argument layout.
-            request.pointee.mkdir.name = arena.chars(name)
-            request.pointee.mkdir.name_len = UInt32(name.count)
-            request.pointee.mkdir.attrs = attrs
-            if !target.isEmpty {
-                request.pointee.symlink.target = arena.chars(target)
-                request.pointee.symlink.target_len = UInt32(target.count)
-            }
-        }
+        await call(.linkAt(openHandle: openHandle, directory: directory, name: name, flags: flags), file)
     }
 
     func mkdir(_ directory: [UInt8], _ name: [UInt8], mode: UInt32 = 0o755) async -> ConformanceReply {
-        await create(CHIMERA_VFS_OP_MKDIR, directory, name, attrs: Self.mode(mode))
+        await call(.mkdir(name: name, attrs: Self.mode(mode)), directory)
     }
 
     func mknod(_ directory: [UInt8], _ name: [UInt8], mode: UInt32, rdev: UInt64 = 0) async -> ConformanceReply {
         var attrs = Self.mode(mode)
         attrs.rdev = rdev
         attrs.valid_mask |= CHIMERA_ATTR_RDEV
-        return await create(CHIMERA_VFS_OP_MKNOD, directory, name, attrs: attrs)
+        return await call(.mknod(name: name, attrs: attrs), directory)
     }
 
     func symlink(_ directory: [UInt8], _ name: [UInt8], target: [UInt8]) async -> ConformanceReply {
-        await create(CHIMERA_VFS_OP_SYMLINK, directory, name, attrs: chimera_attrs(), target: target)
+        await call(.symlink(name: name, target: target, attrs: chimera_attrs()), directory)
     }
 
     func readlink(_ handle: [UInt8], capacity: Int = Int(CHIMERA_PATH_MAX)) async -> ConformanceReply {
-        await call(CHIMERA_VFS_OP_READLINK, handle) { request, arena in
-            request.pointee.readlink.buf = arena.buffer(capacity).assumingMemoryBound(to: CChar.self)
-            request.pointee.readlink.buf_len = UInt32(capacity)
-        } finish: { request, reply in
-            reply.length = UInt64(request.pointee.readlink.r_length)
-            if reply.ok, let buffer = request.pointee.readlink.buf {
-                let count = min(Int(request.pointee.readlink.r_length), capacity)
-                reply.data = Array(UnsafeRawBufferPointer(start: buffer, count: count))
-            }
-        }
+        await call(.readlink(capacity: capacity), handle)
     }
 
     func link(_ file: [UInt8], into directory: [UInt8], _ name: [UInt8]) async -> ConformanceReply {
-        await call(CHIMERA_VFS_OP_LINK, file) { request, arena in
-            request.pointee.link.dir_fh = UnsafePointer(arena.bytes(directory))
-            request.pointee.link.dir_fh_len = UInt32(directory.count)
-            request.pointee.link.name = arena.chars(name)
-            request.pointee.link.name_len = UInt32(name.count)
-        }
+        await call(.link(directory: directory, name: name), file)
     }
 
     func remove(_ directory: [UInt8], _ name: [UInt8], flags: UInt32 = 0) async -> ConformanceReply {
-        await call(CHIMERA_VFS_OP_REMOVE, directory) { request, arena in
-            request.pointee.remove.name = arena.chars(name)
-            request.pointee.remove.name_len = UInt32(name.count)
-            request.pointee.remove.flags = flags
-            request.pointee.r_attrs.req_mask = 0
-        }
+        var masks = Self.everything
+        masks.attrs = 0
+        return await call(.remove(name: name, flags: flags), directory, masks: masks)
     }
 
     func rename(
@@ -349,21 +270,10 @@ final class ConformanceClient {
     )
         async -> ConformanceReply
     {
-        await call(CHIMERA_VFS_OP_RENAME, directory) { request, arena in
-            request.pointee.rename.name = arena.chars(name)
-            request.pointee.rename.name_len = UInt32(name.count)
-            request.pointee.rename.flags = flags
-            request.pointee.rename.new_dir_fh = UnsafePointer(arena.bytes(newDirectory))
-            request.pointee.rename.new_dir_fh_len = UInt32(newDirectory.count)
-            request.pointee.rename.new_name = arena.chars(newName)
-            request.pointee.rename.new_name_len = UInt32(newName.count)
-            request.pointee.rename.r_new_dir_pre_attrs.req_mask = Self.allAttributes
-            request.pointee.rename.r_new_dir_post_attrs.req_mask = Self.allAttributes
-            request.pointee.r_attrs.req_mask = 0
-        } finish: { request, reply in
-            reply.newDirPre = request.pointee.rename.r_new_dir_pre_attrs
-            reply.newDirPost = request.pointee.rename.r_new_dir_post_attrs
-        }
+        var masks = Self.everything
+        masks.attrs = 0
+        return await call(
+            .rename(name: name, newDirectory: newDirectory, newName: newName, flags: flags), directory, masks: masks)
     }
 
     // MARK: Data
@@ -377,21 +287,13 @@ final class ConformanceClient {
     ) async
         -> ConformanceReply
     {
-        await call(CHIMERA_VFS_OP_READ, handle, thread: thread) { request, arena in
-            let buffer = arena.buffer(length)
-            let iov = arena.value(iovec(iov_base: buffer, iov_len: length))
-            request.pointee.open_handle = openHandle
-            request.pointee.read.offset = offset
-            request.pointee.read.length = UInt32(length)
-            request.pointee.read.iovcnt = 1
-            request.pointee.read.iov = UnsafePointer(iov)
-        } finish: { request, reply in
-            reply.length = UInt64(request.pointee.read.r_length)
-            reply.eof = request.pointee.read.r_eof != 0
-            if reply.ok, let iov = request.pointee.read.iov, let base = iov.pointee.iov_base {
-                let count = min(Int(request.pointee.read.r_length), length)
-                reply.data = Array(UnsafeRawBufferPointer(start: base, count: count))
-            }
+        let arena = VFSArena()
+        let buffer = UnsafeMutableRawBufferPointer(start: arena.buffer(length), count: length)
+        return await call(
+            .read(openHandle: openHandle, offset: offset, into: buffer), handle, thread: thread, arena: arena
+        ) { reply in
+            // The data is in the arena's buffer, which goes with the call.
+            if reply.ok { reply.data = Array(buffer.prefix(min(Int(reply.length), length))) }
         }
     }
 
@@ -405,55 +307,27 @@ final class ConformanceClient {
         openHandle: UInt64 = 0,
         thread: Int = 0
     ) async -> ConformanceReply {
-        await call(CHIMERA_VFS_OP_WRITE, handle, thread: thread) { request, arena in
-            let count = max(1, min(pieces, max(data.count, 1)))
-            let iovs = arena.buffer(MemoryLayout<iovec>.stride * count).bindMemory(to: iovec.self, capacity: count)
-            let source = arena.bytes(data)
-            var start = 0
-            for i in 0..<count {
-                let end = i == count - 1 ? data.count : (data.count * (i + 1)) / count
-                iovs[i] = iovec(iov_base: UnsafeMutableRawPointer(source + start), iov_len: end - start)
-                start = end
-            }
-            request.pointee.open_handle = openHandle
-            request.pointee.write.offset = offset
-            request.pointee.write.length = UInt32(data.count)
-            request.pointee.write.iovcnt = UInt32(count)
-            request.pointee.write.iov = UnsafePointer(iovs)
-            request.pointee.write.stable = stable
-        } finish: { request, reply in
-            reply.length = UInt64(request.pointee.write.r_length)
-            reply.stable = request.pointee.write.r_stable
-        }
+        let arena = VFSArena()
+        let source = UnsafeRawBufferPointer(start: arena.bytes(data), count: data.count)
+        return await call(
+            .write(openHandle: openHandle, offset: offset, data: source, stable: stable, pieces: pieces),
+            handle, thread: thread, arena: arena)
     }
 
     func commit(_ handle: [UInt8]) async -> ConformanceReply {
-        await call(CHIMERA_VFS_OP_COMMIT, handle)
+        await call(.commit, handle)
     }
 
     func allocate(_ handle: [UInt8], offset: UInt64, length: UInt64, flags: UInt32 = 0) async -> ConformanceReply {
-        await call(CHIMERA_VFS_OP_ALLOCATE, handle) { request, _ in
-            request.pointee.allocate.offset = offset
-            request.pointee.allocate.length = length
-            request.pointee.allocate.flags = flags
-        }
+        await call(.allocate(offset: offset, length: length, flags: flags), handle)
     }
 
     func deallocate(_ handle: [UInt8], offset: UInt64, length: UInt64) async -> ConformanceReply {
-        await call(CHIMERA_VFS_OP_DEALLOCATE, handle) { request, _ in
-            request.pointee.deallocate.offset = offset
-            request.pointee.deallocate.length = length
-        }
+        await call(.deallocate(offset: offset, length: length), handle)
     }
 
     func seek(_ handle: [UInt8], offset: UInt64, what: UInt32) async -> ConformanceReply {
-        await call(CHIMERA_VFS_OP_SEEK, handle) { request, _ in
-            request.pointee.seek.offset = offset
-            request.pointee.seek.what = what
-        } finish: { request, reply in
-            reply.offset = request.pointee.seek.r_offset
-            reply.eof = request.pointee.seek.r_eof != 0
-        }
+        await call(.seek(offset: offset, what: what), handle)
     }
 
     func copy(
@@ -464,92 +338,43 @@ final class ConformanceClient {
         at destinationOffset: UInt64,
         length: UInt64
     ) async -> ConformanceReply {
-        await call(op, source) { request, arena in
-            request.pointee.copy.dst_fh = UnsafePointer(arena.bytes(destination))
-            request.pointee.copy.dst_fh_len = UInt32(destination.count)
-            request.pointee.copy.src_offset = sourceOffset
-            request.pointee.copy.dst_offset = destinationOffset
-            request.pointee.copy.length = length
-        } finish: { request, reply in
-            reply.length = request.pointee.copy.r_length
-        }
+        await call(
+            .copy(
+                destination: destination, sourceOffset: sourceOffset, destinationOffset: destinationOffset,
+                length: length, clone: op == CHIMERA_VFS_OP_CLONE_RANGE),
+            source)
     }
 
     // MARK: Extended attributes and key-value
 
     func getxattr(_ handle: [UInt8], _ name: [UInt8], capacity: Int) async -> ConformanceReply {
-        await call(CHIMERA_VFS_OP_GETXATTR, handle) { request, arena in
-            request.pointee.xattr.name = arena.chars(name)
-            request.pointee.xattr.value = arena.buffer(capacity)
-            request.pointee.xattr.value_len = UInt32(capacity)
-        } finish: { request, reply in
-            reply.length = UInt64(request.pointee.xattr.r_length)
-            if reply.ok, capacity > 0, let value = request.pointee.xattr.value {
-                let count = min(Int(request.pointee.xattr.r_length), capacity)
-                reply.data = Array(UnsafeRawBufferPointer(start: value, count: count))
-            }
-        }
+        await call(.getxattr(name: name, capacity: capacity), handle)
     }
 
     func setxattr(_ handle: [UInt8], _ name: [UInt8], _ value: [UInt8], flags: UInt32 = 0) async -> ConformanceReply {
-        await call(CHIMERA_VFS_OP_SETXATTR, handle) { request, arena in
-            request.pointee.xattr.name = arena.chars(name)
-            request.pointee.xattr.value = UnsafeMutableRawPointer(arena.bytes(value))
-            request.pointee.xattr.value_len = UInt32(value.count)
-            request.pointee.xattr.flags = flags
-        }
+        await call(.setxattr(name: name, value: value, flags: flags), handle)
     }
 
     func listxattr(_ handle: [UInt8], capacity: Int) async -> ConformanceReply {
-        await call(CHIMERA_VFS_OP_LISTXATTR, handle) { request, arena in
-            request.pointee.xattr.value = arena.buffer(capacity)
-            request.pointee.xattr.value_len = UInt32(capacity)
-        } finish: { request, reply in
-            reply.length = UInt64(request.pointee.xattr.r_length)
-            if reply.ok, capacity > 0, let value = request.pointee.xattr.value {
-                let count = min(Int(request.pointee.xattr.r_length), capacity)
-                reply.data = Array(UnsafeRawBufferPointer(start: value, count: count))
-            }
-        }
+        await call(.listxattr(capacity: capacity), handle)
     }
 
     func removexattr(_ handle: [UInt8], _ name: [UInt8]) async -> ConformanceReply {
-        await call(CHIMERA_VFS_OP_REMOVEXATTR, handle) { request, arena in
-            request.pointee.xattr.name = arena.chars(name)
-        }
+        await call(.removexattr(name: name), handle)
     }
 
     /// KV ops carry the mount's root handle so the core can route them; the
     /// module itself sees an empty handle.
     func kvGet(_ key: [UInt8], capacity: Int) async -> ConformanceReply {
-        await call(CHIMERA_VFS_OP_KV_GET, target.rootHandle) { request, arena in
-            request.pointee.kv.key = UnsafeRawPointer(arena.bytes(key))
-            request.pointee.kv.key_len = UInt32(key.count)
-            request.pointee.kv.value = arena.buffer(capacity)
-            request.pointee.kv.value_len = UInt32(capacity)
-        } finish: { request, reply in
-            reply.length = UInt64(request.pointee.kv.r_length)
-            if reply.ok, capacity > 0, let value = request.pointee.kv.value {
-                let count = min(Int(request.pointee.kv.r_length), capacity)
-                reply.data = Array(UnsafeRawBufferPointer(start: value, count: count))
-            }
-        }
+        await call(.kvGet(key: key, capacity: capacity), target.rootHandle)
     }
 
     func kvPut(_ key: [UInt8], _ value: [UInt8]) async -> ConformanceReply {
-        await call(CHIMERA_VFS_OP_KV_PUT, target.rootHandle) { request, arena in
-            request.pointee.kv.key = UnsafeRawPointer(arena.bytes(key))
-            request.pointee.kv.key_len = UInt32(key.count)
-            request.pointee.kv.value = UnsafeMutableRawPointer(arena.bytes(value))
-            request.pointee.kv.value_len = UInt32(value.count)
-        }
+        await call(.kvPut(key: key, value: value), target.rootHandle)
     }
 
     func kvDelete(_ key: [UInt8]) async -> ConformanceReply {
-        await call(CHIMERA_VFS_OP_KV_DELETE, target.rootHandle) { request, arena in
-            request.pointee.kv.key = UnsafeRawPointer(arena.bytes(key))
-            request.pointee.kv.key_len = UInt32(key.count)
-        }
+        await call(.kvDelete(key: key), target.rootHandle)
     }
 
     // MARK: Helpers

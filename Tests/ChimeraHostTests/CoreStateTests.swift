@@ -71,12 +71,12 @@ struct CoreStateTests {
 
     func stateOpen(
         _ core: VFSCore, _ file: [UInt8], client: UInt64, access: UInt32, deny: UInt32 = 0, lease: UInt32 = 0,
-        key: UInt8 = 1
+        key: UInt8 = 1, owner: UInt8? = nil
     ) async -> Opened {
         let result = Mutex(Opened(status: .io, open: 0, lease: 0, level: 0))
         let reply = await base.call(core, CHIMERA_VFS_OP_STATE_OPEN, file) { request, _ in
             request.pointee.state_open.client = client
-            request.pointee.state_open.owner.0 = key
+            request.pointee.state_open.owner.0 = owner ?? key
             request.pointee.state_open.owner_len = 1
             request.pointee.state_open.access = access
             request.pointee.state_open.deny = deny
@@ -152,9 +152,12 @@ struct CoreStateTests {
             #expect(await lease(core, file, client: holder, lease: opened.lease, level: CHIMERA_VFS_LEASE_HANDLE) == .ok)
             await writer.value
             #expect(done.withLock { $0 } == .ok)
-            // With REQ_NO_WAIT the next break answers DELAY at once.
-            let second = await stateOpen(core, file, client: holder, access: CHIMERA_VFS_SHARE_READ, lease: Self.rwh, key: 2)
-            #expect(second.level & CHIMERA_VFS_LEASE_READ != 0)
+            // The holder's second open under its key upgrades the lease
+            // again; with REQ_NO_WAIT the next break answers DELAY at once.
+            let second = await stateOpen(
+                core, file, client: holder, access: CHIMERA_VFS_SHARE_READ, lease: Self.rwh, key: 1, owner: 2)
+            #expect(second.level == Self.rwh)
+            #expect(second.lease == opened.lease)
             #expect(await write(core, file, noWait: true) == .delay)
             #expect(await frontEnd.breakNumber(2)?.notice.lease == second.lease)
         }
@@ -216,6 +219,49 @@ struct CoreStateTests {
             #expect(await lock(core, CHIMERA_VFS_OP_LOCK_CANCEL, file, client: c, owner: 3, offset: 50, length: 1) == .ok)
             #expect(await third.value == .canceled)
         }
+    }
+
+    @Test("a module's break_leases upcall breaks leases on its object without waiting")
+    func moduleUpcall() async throws {
+        try await base.withCore { core in
+            let (_, file) = await makeFile(core, "shared-backend")
+            let (holder, frontEnd) = try client(core, "cache-holder", thread: 1)
+            let opened = await stateOpen(core, file, client: holder, access: CHIMERA_VFS_SHARE_READ, lease: Self.rwh)
+            #expect(opened.level != 0)
+            let mount = try #require(core.mount(named: "a"))
+            core.breakLeases(module: mount.module, handle: Array(file.dropFirst(MountID.length)), keeping: 0)
+            let notice = await frontEnd.breakNumber(1)
+            #expect(notice?.notice.newLevel == 0)
+            #expect(notice?.notice.handle == file)
+        }
+    }
+
+    @Test("a module that claims CHIMERA_VFS_CAP_LOCKS gets the lock ops; the core's table stays out")
+    func moduleKeepsLocks() async throws {
+        let plugin = CoreWithMemFSTests.repository + "/build/test-plugins/chimera_vfs_ctest_locks.so"
+        let text = """
+            {"server": {"threads": 2, "delegation_threads": 1, "vfs": {"locks": {"path": "\(plugin)"}}},
+             "mounts": {"l": {"module": "locks"}}}
+            """
+        let config = try ServerConfig.parse(text: text, file: "test", defaultPluginDirectory: CoreWithMemFSTests.pluginDirectory)
+        let host = ChimeraServer(config: config, logger: Logger(label: "test"))
+        do {
+            try await host.load()
+        } catch {
+            Issue.record("could not load \(plugin) (run `make build` first): \(error)")
+            await host.stop(drainTimeout: .zero)
+            return
+        }
+        let core = host.core!
+        let root = await base.call(core, CHIMERA_VFS_OP_LOOKUP_PATH, [], name: "/l")
+        #expect(root.status == .ok)
+        let (a, _) = try client(core, "a", thread: 0)
+        let (b, _) = try client(core, "b", thread: 1)
+        // The core's table would refuse b; the module's own lock manager says yes.
+        #expect(await lock(core, CHIMERA_VFS_OP_LOCK, root.handle, client: a, owner: 1, offset: 0, length: 10) == .ok)
+        #expect(await lock(core, CHIMERA_VFS_OP_LOCK, root.handle, client: b, owner: 1, offset: 5, length: 1) == .ok)
+        #expect(await lock(core, CHIMERA_VFS_OP_TEST_LOCK, root.handle, client: b, owner: 9, offset: 500, length: 1) == .locked)
+        await host.stop(drainTimeout: .zero)
     }
 
     @Test("share reservations hold off other protocols' writes and removes until the open closes")

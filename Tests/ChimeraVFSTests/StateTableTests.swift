@@ -1,5 +1,7 @@
 import CChimera
 import ChimeraPluginKit
+import Glibc
+import Logging
 import Synchronization
 import Testing
 
@@ -264,5 +266,45 @@ struct StateTableTests {
         if case .refused(let status) = t.lock(file, lock(fresh, 1, write: true, 0, 1), reclaim: true, now: 11,
                                                 waiter: nil) { #expect(status == .noGrace) }
         #expect(granted(t.lock(file, lock(fresh, 1, write: true, 0, 1), reclaim: false, now: 11, waiter: nil)))
+    }
+}
+
+@Suite("open state records")
+struct StateRecordsTests {
+    @Test("client names survive a restart on disk, and the previous run's are forgotten once unclaimed")
+    func persist() throws {
+        let directory = "/tmp/chimera-state-records-\(UInt64.random(in: 0..<UInt64.max))"
+        defer { _ = try? FileCleanup.remove(directory) }
+        let logger = Logger(label: "test")
+        let first = try StateRecords(directory: directory, logger: logger)
+        #expect(first.previous.isEmpty)
+        let alice = StateTable.RecordName(scope: "nfs", name: Array("alice host".utf8))
+        let bob = StateTable.RecordName(scope: "nfs", name: [0, 255, 10])
+        first.add(alice)
+        first.add(bob)
+        first.add(bob)
+        first.remove(bob)
+        first.flush()
+        let second = try StateRecords(directory: directory, logger: logger)
+        #expect(second.previous == [alice, bob])
+        // alice comes back; bob does not before grace ends.
+        second.add(alice)
+        second.forgetUnclaimed()
+        second.flush()
+        let third = try StateRecords(directory: directory, logger: logger)
+        #expect(third.previous == [alice])
+        // alice goes for good.
+        third.add(alice)
+        third.remove(alice)
+        third.flush()
+        #expect(try StateRecords(directory: directory, logger: logger).previous.isEmpty)
+    }
+}
+
+enum FileCleanup {
+    static func remove(_ directory: String) throws {
+        unlink(directory + "/clients")
+        unlink(directory + "/clients.tmp")
+        rmdir(directory)
     }
 }

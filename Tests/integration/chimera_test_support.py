@@ -131,3 +131,62 @@ def s3_client(port, **config):
                         aws_secret_access_key=S3_SECRET_KEY, region_name="us-east-1",
                         config=Config(s3={"addressing_style": "path"}, retries={"max_attempts": 1},
                                       signature_version="s3v4", connect_timeout=10, read_timeout=120, **config))
+
+
+# ------------------------------------------------- private namespaces
+
+# The start of a script run by run_in_namespace: loopback up, `chimera serve
+# --config "$CONF"` in the background with its output in "$LOG", stopped by
+# its PID when the script exits however it exits, and a bounded wait until
+# the server itself logs "[chimera] serving" (exit 3 if it dies first; a
+# module's own "serving /dir" line comes before the listeners are up). The
+# caller's checks follow.
+SERVE_IN_NAMESPACE = r'''
+set -u
+ip link set lo up
+"$CHIMERA" serve --config "$CONF" > "$LOG" 2>&1 &
+pid=$!
+trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null' EXIT
+for i in $(seq 100); do grep -q '\[chimera\] serving' "$LOG" && break; kill -0 $pid 2>/dev/null || exit 3; sleep 0.1; done
+grep -q '\[chimera\] serving' "$LOG" || exit 3
+'''
+
+
+def namespace_available():
+    """Whether run_in_namespace can work here: root, unshare with mount
+    namespaces, and the libnfs clients the scripts use."""
+    import shutil
+    if os.geteuid() != 0 or shutil.which("unshare") is None or shutil.which("nfs-ls") is None:
+        return False
+    probe = subprocess.run(["unshare", "--mount", "true"], capture_output=True, timeout=30)
+    return probe.returncode == 0
+
+
+def run_in_namespace(script, env, timeout):
+    """Run `bash -c script` in new network, PID and mount namespaces, so the
+    standard ports (2049, 20048, 9000) and any mounts exist inside only, and
+    /proc is the new PID namespace's (under the host's, the server would see
+    other PIDs than its own: it sometimes died at start that way). Returns
+    (exit code, stdout, stderr).
+
+    When the script did not end by itself (a timeout, an exception), the
+    `finally` stops its process group by the PID of unshare, which leads it
+    (unshare itself ignores SIGTERM while it waits): SIGTERM first, so the
+    server drains and the script's trap runs, then SIGKILL. --kill-child
+    makes the kernel kill the namespace's first process, and with it every
+    process in the PID namespace, should unshare die first.
+    """
+    argv = ["unshare", "--net", "--pid", "--fork", "--kill-child", "--mount-proc"]
+    process = subprocess.Popen(argv + ["bash", "-c", script], env=env, stdin=subprocess.DEVNULL,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    try:
+        out, err = process.communicate(timeout=timeout)
+        return process.returncode, out, err
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGTERM)
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait(timeout=10)

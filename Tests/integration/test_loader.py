@@ -11,6 +11,19 @@ import pytest
 from chimera_test_support import PLUGINS, REPO, TEST_PLUGINS, free_port, run_chimera, serve, write_config
 
 
+def abi_minor(header, name):
+    """The minor version a header in include/ declares (the host speaks what it was built with)."""
+    with open(os.path.join(REPO, "include", header)) as f:
+        for line in f:
+            if line.startswith(f"#define {name} "):
+                return int(line.split()[2])
+    raise AssertionError(f"{name} not in {header}")
+
+
+VFS_MINOR = abi_minor("chimera_vfs.h", "CHIMERA_VFS_ABI_MINOR")
+PROTOCOL_MINOR = abi_minor("chimera_protocol.h", "CHIMERA_PROTOCOL_ABI_MINOR")
+
+
 @pytest.fixture
 def tmp(tmp_path):
     return str(tmp_path)
@@ -46,9 +59,11 @@ def test_check_loads_the_swift_and_c_test_plugins(tmp):
 
 
 # The original's example names /usr/local/lib/chimera_vfs_demofs.so and host
-# /share, which only exist inside the namespace its own test builds.
+# /share, and the Docker image's config /srv/chimera/linux and S3 keys from
+# its entry script: they exist only inside the namespaces their own tests
+# build (test_original_example.py, test_docker_entrypoint.py).
 SELF_CONTAINED_CONFIGS = [c for c in sorted(glob.glob(os.path.join(REPO, "config", "*.json")))
-                          if os.path.basename(c) != "original-chimera-example.json"]
+                          if os.path.basename(c) not in ("original-chimera-example.json", "docker.json")]
 
 
 @pytest.mark.parametrize("config", SELF_CONTAINED_CONFIGS)
@@ -61,8 +76,8 @@ def test_every_shipped_config_checks(config):
 def test_version_names_the_abis():
     result = run_chimera("version")
     assert result.returncode == 0
-    assert "vfs module ABI 1.1" in result.stdout
-    assert "protocol plugin ABI 1.1" in result.stdout
+    assert f"vfs module ABI 1.{VFS_MINOR}" in result.stdout
+    assert f"protocol plugin ABI 1.{PROTOCOL_MINOR}" in result.stdout
 
 
 def test_unreadable_file(tmp):
@@ -140,8 +155,8 @@ def test_abi_major_mismatch_names_both_versions(tmp):
     plugin = f"{TEST_PLUGINS}/chimera_vfs_abi_major.so"
     path, result = check(tmp, module_config(plugin))
     assert result.returncode == 78
-    assert one_line(result) == (f"chimera: {path}: server.vfs.m: {plugin} was built for VFS module ABI 2.1; "
-                                "this host speaks ABI 1.1 (major versions differ)")
+    assert one_line(result) == (f"chimera: {path}: server.vfs.m: {plugin} was built for VFS module ABI 2.{VFS_MINOR}; "
+                                f"this host speaks ABI 1.{VFS_MINOR} (major versions differ)")
 
 
 def test_abi_minor_newer_than_host(tmp):
@@ -149,7 +164,7 @@ def test_abi_minor_newer_than_host(tmp):
     path, result = check(tmp, module_config(plugin))
     assert result.returncode == 78
     assert one_line(result) == (f"chimera: {path}: server.vfs.m: {plugin} needs VFS module ABI 1.99; "
-                                "this host speaks ABI 1.1 (upgrade the host)")
+                                f"this host speaks ABI 1.{VFS_MINOR} (upgrade the host)")
 
 
 def test_struct_too_small(tmp):

@@ -1,13 +1,12 @@
 """The original Chimera's server keys: `rdma` and `smb_multichannel`."""
 
 import os
-import shutil
-import subprocess
 import time
 
 import pytest
 
-from chimera_test_support import CHIMERA, free_port, run_chimera, serve, write_config
+from chimera_test_support import (CHIMERA, SERVE_IN_NAMESPACE, free_port, namespace_available, run_chimera,
+                                  run_in_namespace, serve, write_config)
 
 
 def config(**server):
@@ -112,30 +111,23 @@ def test_an_empty_protocols_section_starts_none(tmp_path):
     assert "(1 VFS modules, 0 protocols, 1 mounts)" in result.stdout
 
 
-NAMESPACE_SERVE = r'''
-set -u
-ip link set lo up
-"$CHIMERA" serve --config "$CONF" > "$LOG" 2>&1 &
-pid=$!
-trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null' EXIT
-for i in $(seq 100); do grep -q serving "$LOG" && break; kill -0 $pid 2>/dev/null || exit 3; sleep 0.1; done
+# Inside the namespace, after SERVE_IN_NAMESPACE has the server up.
+DEFAULTED_PORTS = r'''
 nfs-ls "nfs://127.0.0.1/memfs?nfsport=2049&mountport=20048" || exit 4
 exec 3<>/dev/tcp/127.0.0.1/9000 || exit 5
 '''
 
 
-@pytest.mark.skipif(shutil.which("unshare") is None or shutil.which("nfs-ls") is None or os.geteuid() != 0,
-                    reason="needs root, unshare and libnfs-utils")
+@pytest.mark.skipif(not namespace_available(), reason="needs root, unshare --mount and libnfs-utils")
 def test_defaulted_front_ends_serve_on_standard_ports_in_a_private_network(tmp_path):
     """2049, 20048 and 9000 are used inside a new network namespace only, so
     nothing on the machine is disturbed; the server is stopped by PID."""
     conf = write_config(str(tmp_path), {"server": {}, "mounts": {"memfs": {"module": "memfs"}}})
     log = tmp_path / "serve.log"
     env = dict(os.environ, CHIMERA=CHIMERA, CONF=conf, LOG=str(log))
-    result = subprocess.run(["unshare", "--net", "bash", "-c", NAMESPACE_SERVE], env=env, timeout=60,
-                            capture_output=True, text=True)
+    rc, _, err = run_in_namespace(SERVE_IN_NAMESPACE + DEFAULTED_PORTS, env, timeout=60)
     text = log.read_text()
-    assert result.returncode == 0, result.stderr + text
+    assert rc == 0, err + text
     assert "starting installed front-end nfs" in text and "port=2049 mount_port=20048" in text
     assert "starting installed front-end s3" in text and "port=9000" in text
     assert "listener=mount" in text and "listener=portmap" not in text

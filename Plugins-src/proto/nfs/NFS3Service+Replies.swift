@@ -112,10 +112,7 @@ extension NFS3Service {
     /// The handle a request ended on, as a view into the request (valid until the call frees it).
     @inline(__always)
     static func withResultHandle(_ r: UnsafeMutablePointer<chimera_vfs_request>, _ body: (XDROpaque) -> Void) {
-        let length = min(Int(r.pointee.r_fh_len), Int(CHIMERA_FH_MAX))
-        withUnsafeBytes(of: &r.pointee.r_fh) { bytes in
-            body(XDROpaque(UnsafeRawBufferPointer(rebasing: bytes.prefix(length))))
-        }
+        VFSReply.withResultHandle(of: r) { body(XDROpaque($0)) }
     }
 
     /// CREATE, MKDIR, SYMLINK and MKNOD share one result shape (RFC 1813 §3.3.8–§3.3.11).

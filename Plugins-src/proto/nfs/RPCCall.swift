@@ -101,11 +101,11 @@ final class RPCCall {
     /// none to give (the caller answers JUKEBOX).
     @inline(__always)
     func makeRequest(op: Int32, handle: XDROpaque) -> UnsafeMutablePointer<chimera_vfs_request>? {
-        guard let request = server.vfs.allocate(thread: loop.index) else { return nil }
-        request.pointee.op = UInt32(op)
-        request.pointee.cred = UnsafePointer(credential)
-        request.pointee.fh = handle.bytes.baseAddress?.assumingMemoryBound(to: UInt8.self)
-        request.pointee.fh_len = UInt32(handle.count)
+        guard
+            let request = server.vfs.allocate(
+                thread: loop.index, op: op, handle: handle.bytes,
+                credential: UnsafePointer(credential))
+        else { return nil }
         self.request = request
         return request
     }

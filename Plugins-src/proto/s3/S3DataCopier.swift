@@ -20,7 +20,7 @@ final class S3DataCopier {
     private var md5: Insecure.MD5?
     private var sourceOpen: UInt64 = 0
     private var buffer: UnsafeMutableRawBufferPointer?
-    private let trampoline = S3Trampoline()
+    private let trampoline = VFSTrampoline()
     private var waiting = false
     private var completed = false
     private let done: (Result<[UInt8]?, S3Error>) -> Void

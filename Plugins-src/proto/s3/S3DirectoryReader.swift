@@ -73,7 +73,7 @@ enum S3DirectoryReader {
                     done(.io)
                     return
                 }
-                S3Trampoline.forEach(entries.count) { index, next in
+                VFSTrampoline.forEach(entries.count) { index, next in
                     removeTree(entries[index].name, in: found.handle, client: client, depth: depth + 1) { _ in next() }
                 } done: {
                     client.remove(name, in: parent, flags: CHIMERA_VFS_REMOVE_DIR, hidden: true) { done($0.status) }

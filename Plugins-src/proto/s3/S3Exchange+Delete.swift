@@ -23,7 +23,7 @@ extension S3Exchange {
             }
             withBucket(bucketName) { [self] bucket throws(S3Error) in
                 var outcomes: [S3XMLResponses.DeleteOutcome] = []
-                S3Trampoline.forEach(document.objects.count) { [self] index, next in
+                VFSTrampoline.forEach(document.objects.count) { [self] index, next in
                     let text = document.objects[index].key
                     do throws(S3Error) {
                         let key = try S3ObjectKey(text)

@@ -32,7 +32,7 @@ extension S3Exchange {
     {
         var result = page.result
         let store = metadataStore(bucket)
-        S3Trampoline.forEach(result.entries.count) { index, next in
+        VFSTrampoline.forEach(result.entries.count) { index, next in
             guard let object = page.objects[result.entries[index].key], !object.isDirectory else {
                 result.entries[index].etag = S3StoredMetadata.emptyETag
                 next()

@@ -284,7 +284,7 @@ extension S3Exchange {
             let parts = entries.compactMap { entry in Self.partNumber(fromName: entry.name).map { ($0, entry) } }
             var stored: [Int: (S3MultipartUpload.StoredPart, S3DirectoryEntry)] = [:]
             let store = metadataStore(bucket)
-            S3Trampoline.forEach(parts.count) { index, next in
+            VFSTrampoline.forEach(parts.count) { index, next in
                 let (number, entry) = parts[index]
                 store.load(entry.handle, attrs: entry.attrs) { metadata in
                     if let metadata, let md5 = S3ETag.md5(of: metadata.etag) {
@@ -355,7 +355,7 @@ extension S3Exchange {
                 }
                 var offset: UInt64 = 0
                 var failure: S3Error?
-                S3Trampoline.forEach(parts.count) { [self] index, next in
+                VFSTrampoline.forEach(parts.count) { [self] index, next in
                     guard failure == nil else { return next() }
                     let size = plan.parts[index].size
                     S3DataCopier(
@@ -474,7 +474,7 @@ extension S3Exchange {
                         return
                     }
                     var found: [S3ListingEntry] = []
-                    S3Trampoline.forEach(entries.count) { [self] index, next in
+                    VFSTrampoline.forEach(entries.count) { [self] index, next in
                         let entry = entries[index]
                         client.lookup(Self.uploadRecordName, in: entry.handle, hidden: true) { [self] record in
                             guard record.ok else { return next() }

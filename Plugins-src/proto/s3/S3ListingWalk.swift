@@ -29,7 +29,7 @@ final class S3ListingWalk {
     private let marker: String
     private var stack: [Frame] = []
     private var objects: [String: S3DirectoryEntry] = [:]
-    private let trampoline = S3Trampoline()
+    private let trampoline = VFSTrampoline()
     private var waiting = false
     private var finished = false
     private let done: (Result<Page, S3Error>) -> Void
@@ -87,11 +87,11 @@ final class S3ListingWalk {
                 done(.failure(error))
                 return
             case .success(let snapshot):
-                if snapshot.entries.isEmpty && !prefix.isEmpty {
+                if snapshot.isEmpty && !prefix.isEmpty {
                     // An empty directory is the "folder" object `prefix`.
                     let entry = S3DirectoryEntry(name: "", handle: directory, attrs: attrs, cookie: 0)
                     if offer(key: prefix, entry: entry) { return }
-                } else if !snapshot.entries.isEmpty {
+                } else if !snapshot.isEmpty {
                     stack.append(
                         Frame(
                             prefix: prefix,
@@ -136,11 +136,11 @@ final class S3ListingWalk {
                 finish()
                 return
             }
-            guard top.index < top.snapshot.entries.count else {
+            guard top.index < top.snapshot.count else {
                 stack.removeLast()
                 continue
             }
-            let entry = top.snapshot.entries[top.index]
+            let entry = top.snapshot.entry(at: top.index)
             stack[stack.count - 1].index += 1
             if entry.isDirectory {
                 let directoryPrefix = top.prefix + entry.name + "/"

@@ -29,20 +29,23 @@ extension S3Loop {
                             directoryAttrs: before.attrs
                         )
                         snapshots.insert(snapshot)
+                        lastSnapshot = snapshot
                         done(.success(snapshot))
                     }
                 }
             }
         }
-        guard let cached = snapshots.lookup(directory) else {
+        guard let cached = snapshots.lookup(directory, memo: lastSnapshot) else {
             read()
             return
         }
         client.getattr(directory) { [self] reply in
             if reply.ok && cached.isCurrent(reply.attrs) {
+                lastSnapshot = cached
                 done(.success(cached))
             } else {
                 snapshots.remove(directory)
+                if lastSnapshot === cached { lastSnapshot = nil }
                 read()
             }
         }

@@ -3,16 +3,17 @@ import ChimeraPluginKit
 import S3
 
 /// What one loop thread keeps: its signature verifier (not thread-safe),
-/// resolved buckets, listing snapshots and its connections. Only ever
+/// resolved buckets and its connections. Only ever
 /// touched on its loop.
 final class S3Loop {
     unowned let plugin: S3Plugin
     let index: UInt32
     let verifier: S3SigV4Verifier
     var buckets: [String: S3BucketState] = [:]
-    let snapshots = S3SnapshotCache()
     var connections: [ObjectIdentifier: S3Connection] = [:]
     var draining = false
+    /// This loop's last directory snapshot (S3SnapshotCache.lookup).
+    var lastSnapshot: S3DirectorySnapshot?
     /// Buckets whose path did not resolve, logged once each.
     var missingLogged: Set<String> = []
     private var requestCounter: UInt64 = 0
@@ -29,6 +30,8 @@ final class S3Loop {
 
     var configuration: S3PluginConfiguration { plugin.configuration }
     var host: PluginHost { plugin.host }
+    /// The plugin's, shared by every loop.
+    var snapshots: S3SnapshotCache { plugin.snapshots }
 
     /// `x-amz-request-id`: unique per process run.
     func nextRequestID(connection: UInt64) -> String {

@@ -22,9 +22,12 @@ final class S3Plugin: ProtocolPlugin {
     /// Reported as every configured bucket's creation date.
     let startTime: S3Timestamp
     let owner: S3XMLResponses.Owner
+    /// Directory snapshots for paged listings, in a host cache.
+    let snapshots: S3SnapshotCache
 
     init(host: PluginHost, config: ProtocolPluginConfig) throws(PluginError) {
         self.host = host
+        snapshots = S3SnapshotCache(host: host)
         var configuration = try S3PluginConfiguration(config)
         try configuration.resolveUsers(host.idmap)
         self.configuration = configuration

@@ -175,6 +175,10 @@ struct StateTable {
     private(set) var files: [ObjectKey: FileState] = [:]
     private var nextID: UInt64 = 1
     private var waiterCount = 0
+    /// Leases with a break running, and objects that may have waiters: the
+    /// sweep visits these, not the whole table.
+    private var breaking: Set<UInt64> = []
+    private var waiting: Set<ObjectKey> = []
     /// Clients released or expired, so a late request learns EXPIRED rather
     /// than BAD_STATE (bounded).
     private var gone: Set<UInt64> = []
@@ -421,7 +425,8 @@ struct StateTable {
             result.epoch = lease.epoch
             return
         }
-        guard grant != 0 else { return }
+        // Leases outlive their opens (until returned): bound them as opens.
+        guard grant != 0, leases.count < limits.maxOpens else { return }
         let id = takeID()
         leases[id] = LeaseRecord(id: id, client: me.client, key: me.leaseKey, object: object, level: grant)
         files[object]!.leases.append(id)
@@ -469,6 +474,7 @@ struct StateTable {
             // A deeper break of a running one keeps its deadline.
             if lease.breakingTo == nil { lease.deadline = now &+ limits.breakNanoseconds }
             lease.breakingTo = target
+            breaking.insert(id)
             lease.epoch &+= 1
             leases[id] = lease
             notify(lease, newLevel: target, revoked: false, effects: &effects)
@@ -496,6 +502,7 @@ struct StateTable {
         guard level & ~lease.level == 0 else { return (.invalid, lease.epoch) }
         lease.level = Lease.normalized(level)
         if let target = lease.breakingTo, lease.level & ~target == 0 {
+            breaking.remove(id)
             lease.breakingTo = nil
             lease.deadline = 0
         }
@@ -511,6 +518,7 @@ struct StateTable {
 
     private mutating func dropLease(_ id: UInt64) {
         guard let lease = leases.removeValue(forKey: id) else { return }
+        breaking.remove(id)
         files[lease.object]?.leases.removeAll { $0 == id }
         clients[lease.client]?.leases.remove(id)
     }
@@ -613,7 +621,9 @@ struct StateTable {
             merged.end = max(merged.end, other.end)
             return true
         }
-        guard locks.count < limits.maxLocksPerFile else { return false }
+        guard locks.count < limits.maxLocksPerFile, files[object] != nil || files.count < limits.maxOpens else {
+            return false
+        }
         locks.append(merged)
         files[object, default: FileState()].locks = locks
         if lock.client != 0 { clients[lock.client]?.lockedFiles.insert(object) }
@@ -650,6 +660,7 @@ struct StateTable {
         guard let waiter, waiterCount < limits.maxWaiters else { return false }
         files[object, default: FileState()].waiters.append(waiter)
         waiterCount += 1
+        waiting.insert(object)
         return true
     }
 
@@ -697,14 +708,16 @@ struct StateTable {
     /// theirs end.
     mutating func sweep(now: UInt64, effects: inout StateEffects) {
         var touched = Set<ObjectKey>()
-        for (id, lease) in leases {
-            guard let target = lease.breakingTo, now >= lease.deadline else { continue }
+        for id in breaking {
+            guard let lease = leases[id], let target = lease.breakingTo, now >= lease.deadline else { continue }
+            breaking.remove(id)
             var revoked = lease
+            revoked.epoch &+= 1
+            // The notice names the level the holder had; the lease now has less.
+            notify(revoked, newLevel: target, revoked: true, effects: &effects)
             revoked.level = target
             revoked.breakingTo = nil
             revoked.deadline = 0
-            revoked.epoch &+= 1
-            notify(revoked, newLevel: target, revoked: true, effects: &effects)
             if target == 0 {
                 dropLease(id)
             } else {
@@ -713,7 +726,12 @@ struct StateTable {
             touched.insert(lease.object)
         }
         for object in touched { relax(object, effects: &effects) }
-        for (object, file) in files where file.waiters.contains(where: { $0.deadline <= now }) {
+        for object in waiting {
+            guard let file = files[object], !file.waiters.isEmpty else {
+                waiting.remove(object)
+                continue
+            }
+            guard file.waiters.contains(where: { $0.deadline <= now }) else { continue }
             files[object]!.waiters.removeAll { waiter in
                 guard waiter.deadline <= now else { return false }
                 waiterCount -= 1
@@ -744,6 +762,8 @@ struct StateTable {
         files = [:]
         opens = [:]
         leases = [:]
+        breaking = []
+        waiting = []
         for id in clients.keys {
             gone.insert(id)
         }

@@ -93,13 +93,11 @@ extension VFSCore {
     /// After authorization: answer the state ops, and hold or refuse other
     /// requests that conflict with open state. True: route on now.
     func admitState(_ request: UnsafeMutablePointer<chimera_vfs_request>, _ mount: Mount) -> Bool {
-        let op = Int32(request.pointee.op)
-        switch op {
-        case CHIMERA_VFS_OP_STATE_OPEN, CHIMERA_VFS_OP_STATE_CLOSE, CHIMERA_VFS_OP_STATE_DOWNGRADE,
-            CHIMERA_VFS_OP_LEASE, CHIMERA_VFS_OP_LOCK_CANCEL:
+        switch OpTraits.of(request.pointee.op).state {
+        case .stateOp:
             stateOp(request)
             return false
-        case CHIMERA_VFS_OP_LOCK, CHIMERA_VFS_OP_UNLOCK, CHIMERA_VFS_OP_TEST_LOCK:
+        case .lockOp:
             // A module that keeps its own locks gets them; a 1.0 / 1.1
             // module gets them first and the core answers on NOTSUP.
             if mount.module.capabilities & CHIMERA_VFS_CAP_LOCKS != 0 || mount.module.abiMinor < 2 { return true }
@@ -425,48 +423,47 @@ struct StatePlan {
             targets.append(Target(object: nil, directory: directory, name: name, access: access, resolved: false))
         }
         let data = Lease.read | Lease.write
-        switch Int32(r.op) {
-        case CHIMERA_VFS_OP_READ:
+        let traits = OpTraits.of(r.op)
+        switch traits.state {
+        case .readsData:
             object(StateAccess(breaks: Lease.write, needs: Share.read, range: Self.range(r.read.offset, r.read.length)))
-        case CHIMERA_VFS_OP_WRITE:
+        case .writesData where r.op == UInt32(CHIMERA_VFS_OP_WRITE):
             object(
                 StateAccess(
                     breaks: data, needs: Share.write, range: Self.range(r.write.offset, r.write.length), writes: true))
-        case CHIMERA_VFS_OP_SETATTR:
+        case .writesData:
+            object(StateAccess(breaks: data, needs: Share.write, writes: true))
+        case .setsAttributes:
             if r.setattr.attrs.valid_mask & CHIMERA_ATTR_SIZE != 0 {
                 object(StateAccess(breaks: data, needs: Share.write, writes: true))
             } else {
                 object(StateAccess(breaks: Lease.write, needs: 0))
             }
-        case CHIMERA_VFS_OP_ALLOCATE, CHIMERA_VFS_OP_DEALLOCATE:
-            object(StateAccess(breaks: data, needs: Share.write, writes: true))
-        case CHIMERA_VFS_OP_COPY_RANGE, CHIMERA_VFS_OP_CLONE_RANGE:
+        case .copies:
             object(StateAccess(breaks: Lease.write, needs: Share.read))
-            let destination = UnsafeRawBufferPointer(start: r.copy.dst_fh, count: Int(r.copy.dst_fh_len))
             targets.append(
-                Target(object: ObjectKey(destination), access: StateAccess(breaks: data, needs: Share.write, writes: true)))
-        case CHIMERA_VFS_OP_REMOVE:
+                Target(
+                    object: ObjectKey(traits.second.bytes(request)),
+                    access: StateAccess(breaks: data, needs: Share.write, writes: true)))
+        case .removesEntry:
             child(request.handleBytes, VFSRequest.bytes(r.remove.name, r.remove.name_len),
                   StateAccess(breaks: Lease.handle, needs: Share.delete))
-        case CHIMERA_VFS_OP_RENAME:
+        case .renamesEntries:
             let access = StateAccess(breaks: Lease.handle, needs: Share.delete)
             child(request.handleBytes, VFSRequest.bytes(r.rename.name, r.rename.name_len), access)
             child(
                 UnsafeRawBufferPointer(start: r.rename.new_dir_fh, count: Int(r.rename.new_dir_fh_len)),
                 VFSRequest.bytes(r.rename.new_name, r.rename.new_name_len), access)
-        case CHIMERA_VFS_OP_LINK where r.link.flags & CHIMERA_VFS_LINK_REPLACE != 0:
-            child(
-                UnsafeRawBufferPointer(start: r.link.dir_fh, count: Int(r.link.dir_fh_len)),
-                VFSRequest.bytes(r.link.name, r.link.name_len), StateAccess(breaks: Lease.handle, needs: Share.delete))
-        case CHIMERA_VFS_OP_LINK_AT where r.link_at.flags & CHIMERA_VFS_LINK_REPLACE != 0:
-            child(
-                UnsafeRawBufferPointer(start: r.link_at.dir_fh, count: Int(r.link_at.dir_fh_len)),
-                VFSRequest.bytes(r.link_at.name, r.link_at.name_len),
-                StateAccess(breaks: Lease.handle, needs: Share.delete))
-        case CHIMERA_VFS_OP_OPEN_AT where r.open_at.flags & CHIMERA_VFS_OPEN_TRUNCATE != 0:
+        case .replacesEntry:
+            let replace = r.op == UInt32(CHIMERA_VFS_OP_LINK) ? r.link.flags : r.link_at.flags
+            guard replace & CHIMERA_VFS_LINK_REPLACE != 0 else { break }
+            // The new name lives in the second handle's directory.
+            child(traits.second.bytes(request), VFSRequest(request).name,
+                  StateAccess(breaks: Lease.handle, needs: Share.delete))
+        case .truncatesEntry where r.open_at.flags & CHIMERA_VFS_OPEN_TRUNCATE != 0:
             child(request.handleBytes, VFSRequest.bytes(r.open_at.name, r.open_at.name_len),
                   StateAccess(breaks: data, needs: Share.write, writes: true))
-        default:
+        case .none, .stateOp, .lockOp, .truncatesEntry:
             break
         }
     }

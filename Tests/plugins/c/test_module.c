@@ -6,6 +6,9 @@
  *   -DTEST_ABI_MINOR=n   declare another ABI minor
  *   -DTEST_STRUCT_SIZE=n declare another struct size
  *   -DTEST_NO_ENTRY      export no entry function
+ *   -DTEST_CAP_LOCKS     claim CHIMERA_VFS_CAP_LOCKS and keep "locks" that
+ *                        always succeed (TEST_LOCK always finds one), so a
+ *                        test sees that the core sent it the lock ops
  * Config: {"fail": "message"} makes init fail with that message.
  * It serves one empty read-only directory.
  */
@@ -82,6 +85,20 @@ static void test_dispatch(void *thread_private, struct chimera_vfs_request *req)
         req->readdir.r_eof = 1;
         req->status = CHIMERA_OK;
         break;
+#ifdef TEST_CAP_LOCKS
+    case CHIMERA_VFS_OP_LOCK:
+    case CHIMERA_VFS_OP_UNLOCK:
+        req->status = CHIMERA_OK;
+        break;
+    case CHIMERA_VFS_OP_TEST_LOCK:
+        memcpy(req->lock.r_conflict_owner, "module", 6);
+        req->lock.r_conflict_owner_len = 6;
+        req->lock.r_conflict_type = CHIMERA_VFS_LOCK_WRITE;
+        req->lock.r_conflict_offset = 0;
+        req->lock.r_conflict_length = UINT64_MAX;
+        req->status = CHIMERA_LOCKED;
+        break;
+#endif
     default:
         req->status = CHIMERA_NOTSUP;
         break;
@@ -95,7 +112,11 @@ static const struct chimera_vfs_module test_module = {
     .struct_size = TEST_STRUCT_SIZE,
     .name = "ctest",
     .description = "loader test module in C: one empty directory",
+#ifdef TEST_CAP_LOCKS
+    .capabilities = CHIMERA_VFS_CAP_READ_ONLY | CHIMERA_VFS_CAP_LOCKS,
+#else
     .capabilities = CHIMERA_VFS_CAP_READ_ONLY,
+#endif
     .blocking_ops = 0,
     .attr_supported = CHIMERA_ATTR_MODE | CHIMERA_ATTR_NLINK | CHIMERA_ATTR_SIZE | CHIMERA_ATTR_FILEID,
     .init = test_init,

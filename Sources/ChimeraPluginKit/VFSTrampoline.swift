@@ -1,11 +1,14 @@
 /// Runs continuation-passing steps without growing the stack when a step's
 /// VFS request completes inline (memfs completes inside submit): a step
 /// started from within a running step is deferred to the running loop.
-final class S3Trampoline {
+/// For callback-style front-ends; one trampoline belongs to one loop.
+public final class VFSTrampoline {
     private var driving = false
     private var again = false
 
-    func run(_ body: () -> Void) {
+    public init() {}
+
+    public func run(_ body: () -> Void) {
         if driving {
             again = true
             return
@@ -19,12 +22,12 @@ final class S3Trampoline {
     }
 
     /// `step(i, next)` for i in 0..<count, one after another; then `done`.
-    static func forEach(
+    public static func forEach(
         _ count: Int,
         step: @escaping (Int, @escaping () -> Void) -> Void,
         done: @escaping () -> Void
     ) {
-        let trampoline = S3Trampoline()
+        let trampoline = VFSTrampoline()
         var index = 0
         var waiting = false
         var finished = false
