@@ -103,6 +103,21 @@ struct CoreStateTests {
         }.status
     }
 
+    func rename(_ core: VFSCore, _ dir: [UInt8], _ from: String, to: String) async -> VFSStatus {
+        let names = Array(from.utf8) + Array(to.utf8)
+        let fromLength = from.utf8.count
+        return await base.call(core, CHIMERA_VFS_OP_RENAME, dir, bytes: dir + names) { request, data in
+            let handle = UnsafePointer(data.assumingMemoryBound(to: UInt8.self))
+            let text = UnsafePointer((data + dir.count).assumingMemoryBound(to: CChar.self))
+            request.pointee.rename.new_dir_fh = handle
+            request.pointee.rename.new_dir_fh_len = UInt32(dir.count)
+            request.pointee.rename.name = text
+            request.pointee.rename.name_len = UInt32(fromLength)
+            request.pointee.rename.new_name = text + fromLength
+            request.pointee.rename.new_name_len = UInt32(names.count - fromLength)
+        }.status
+    }
+
     func lease(_ core: VFSCore, _ file: [UInt8], client: UInt64, lease: UInt64, level: UInt32) async -> VFSStatus {
         await base.call(core, CHIMERA_VFS_OP_LEASE, file) { request, _ in
             request.pointee.lease.client = client
@@ -277,6 +292,11 @@ struct CoreStateTests {
             #expect(await stateOpen(core, file, client: other, access: CHIMERA_VFS_SHARE_WRITE).status == .shareViolation)
             #expect(await write(core, file) == .shareViolation)
             #expect(await base.call(core, CHIMERA_VFS_OP_REMOVE, dir, name: "reserved").status == .shareViolation)
+            // With state about, a rename to a name that does not exist looks
+            // it up, finds nothing to break, and goes on.
+            _ = await makeFile(core, "movable")
+            #expect(await rename(core, dir, "movable", to: "moved") == .ok)
+            #expect(await rename(core, dir, "moved", to: "reserved") == .shareViolation)
             #expect(
                 await base.call(core, CHIMERA_VFS_OP_STATE_CLOSE, file) { request, _ in
                     request.pointee.state_close.client = smb

@@ -113,19 +113,20 @@ extension VFSCore {
             resolveChildren(request, mount, plan)
             return false
         }
-        return admit(request, plan.targets)
+        return admit(request, plan)
     }
 
     /// Check each target; on a conflict that waits, the request is parked
     /// and routed again when the state changes.
-    private func admit(_ request: UnsafeMutablePointer<chimera_vfs_request>, _ targets: [StatePlan.Target]) -> Bool {
+    private func admit(_ request: UnsafeMutablePointer<chimera_vfs_request>, _ plan: StatePlan) -> Bool {
         let now = monotonicNanoseconds()
         let waiter = request.pointee.flags & CHIMERA_VFS_REQ_NO_WAIT == 0 ? recheckWaiter(request, now: now) : nil
         var effects = StateEffects()
         let refusal: VFSStatus? = state.with { table in
             let requester = table.requester(
                 client: request.pointee.state_client_id, open: request.pointee.state_open_id)
-            for target in targets {
+            for index in 0..<plan.count {
+                let target = plan[index]
                 guard let key = target.object else { continue }
                 if let status = table.admit(
                     key, target.access, requester: requester, now: now, waiter: waiter, effects: &effects)
@@ -161,11 +162,11 @@ extension VFSCore {
     /// RENAME moves or replaces), then admit.
     private func resolveChildren(_ request: UnsafeMutablePointer<chimera_vfs_request>, _ mount: Mount, _ plan: StatePlan) {
         var plan = plan
-        guard let index = plan.targets.firstIndex(where: { $0.object == nil }) else {
-            if admit(request, plan.targets) { routeAdmitted(request, mount) }
+        guard let index = plan.firstUnresolved else {
+            if admit(request, plan) { routeAdmitted(request, mount) }
             return
         }
-        let target = plan.targets[index]
+        let target = plan[index]
         let now = monotonicNanoseconds()
         let cached: [UInt8]?? = names.lookup(
             directory: target.directory, name: target.name, hash: keyHash(target.directory, target.name), now: now
@@ -405,22 +406,44 @@ struct StatePlan {
         var resolved = true
     }
 
-    var targets: [Target] = []
-    var isEmpty: Bool { targets.isEmpty }
-    var needsChildren: Bool { targets.contains { !$0.resolved } }
+    /// At most two (RENAME's source and destination, a copy's two files),
+    /// held inline: planning allocates nothing on the I/O path.
+    private var first: Target?
+    private var second: Target?
+    private(set) var count = 0
+
+    var isEmpty: Bool { count == 0 }
+    var needsChildren: Bool { firstUnresolved != nil }
+    var firstUnresolved: Int? {
+        if let first, !first.resolved { return 0 }
+        if let second, !second.resolved { return 1 }
+        return nil
+    }
+
+    subscript(index: Int) -> Target {
+        get { index == 0 ? first! : second! }
+        set {
+            if index == 0 { first = newValue } else { second = newValue }
+        }
+    }
+
+    private mutating func append(_ target: Target) {
+        if count == 0 { first = target } else { second = target }
+        count += 1
+    }
 
     mutating func resolve(_ index: Int, handle: [UInt8]?) {
-        targets[index].resolved = true
-        targets[index].object = handle.flatMap { ObjectKey($0) }
+        self[index].resolved = true
+        self[index].object = handle.flatMap { ObjectKey($0) }
     }
 
     init(_ request: UnsafeMutablePointer<chimera_vfs_request>) {
         let r = request.pointee
         func object(_ access: StateAccess) {
-            targets.append(Target(object: ObjectKey(request.handleBytes), access: access))
+            append(Target(object: ObjectKey(request.handleBytes), access: access))
         }
         func child(_ directory: UnsafeRawBufferPointer, _ name: UnsafeRawBufferPointer, _ access: StateAccess) {
-            targets.append(Target(object: nil, directory: directory, name: name, access: access, resolved: false))
+            append(Target(object: nil, directory: directory, name: name, access: access, resolved: false))
         }
         let data = Lease.read | Lease.write
         let traits = OpTraits.of(r.op)
@@ -441,7 +464,7 @@ struct StatePlan {
             }
         case .copies:
             object(StateAccess(breaks: Lease.write, needs: Share.read))
-            targets.append(
+            append(
                 Target(
                     object: ObjectKey(traits.second.bytes(request)),
                     access: StateAccess(breaks: data, needs: Share.write, writes: true)))
