@@ -238,6 +238,30 @@ struct StateTableTests {
         #expect(t.renew(12345, now: 200) == .badState)
     }
 
+    @Test("a recorded client takes no state until its record is on stable storage")
+    func durableRecords() {
+        var t = table()
+        let id = try! t.createClient(
+            record: .init(scope: "test", name: Array("nlm-host".utf8)), owner: RecordingOwner(), thread: 0,
+            clientPrivate: 0, expires: false, recorded: true, now: 0
+        ).get()
+        let wanted = lock(id, 1, write: true, 0, 1)
+        if case .refused(let status) = t.lock(file, wanted, reclaim: false, now: 0, waiter: nil) {
+            #expect(status == .delay)
+        } else {
+            Issue.record("a lock before the record was durable was not refused")
+        }
+        if case .waiting = t.lock(file, wanted, reclaim: false, now: 0, waiter: nil, recordWaiter: waiter()) {} else {
+            Issue.record("a lock before the record was durable did not wait")
+        }
+        var effects = StateEffects()
+        if case .done(let status, _) = t.open(file, openArgs(id, access: Share.read), now: 0, waiter: nil,
+                                              effects: &effects) { #expect(status == .delay) }
+        t.markDurable(id, effects: &effects)
+        #expect(effects.wake.count == 1)
+        #expect(granted(t.lock(file, wanted, reclaim: false, now: 0, waiter: nil)))
+    }
+
     @Test("grace: only recorded clients reclaim, others wait; after it reclaims are refused")
     func grace() {
         var t = table()

@@ -60,7 +60,9 @@ final class StateRecords: Sendable {
         self.current = Mutex(counts)
     }
 
-    func add(_ record: StateTable.RecordName) {
+    /// Record a client's name; `durable` runs (on the records queue) once
+    /// the name is on stable storage, after every write queued before it.
+    func add(_ record: StateTable.RecordName, durable: @escaping @Sendable () -> Void = {}) {
         let changed = current.withLock { counts in
             // A client of the previous run came back: it takes its record over.
             if counts.unclaimed.remove(record) != nil { return false }
@@ -68,6 +70,7 @@ final class StateRecords: Sendable {
             return counts.held[record] == 1
         }
         if changed { save() }
+        queue.async(execute: durable)
     }
 
     func remove(_ record: StateTable.RecordName) {

@@ -115,6 +115,10 @@ struct StateTable {
         let clientPrivate: UInt
         let expires: Bool
         let recorded: Bool
+        /// Its record is on stable storage (always, when not recorded):
+        /// until then it may take no state, or a crash would leave a lock
+        /// holder that cannot reclaim.
+        var durable: Bool
         var renewedAt: UInt64
         var opens: Set<UInt64> = []
         var leases: Set<UInt64> = []
@@ -179,6 +183,8 @@ struct StateTable {
     /// sweep visits these, not the whole table.
     private var breaking: Set<UInt64> = []
     private var waiting: Set<ObjectKey> = []
+    /// Requests of recorded clients waiting for their record to be durable.
+    private var recordWaiters: [UInt64: [Waiter]] = [:]
     /// Clients released or expired, so a late request learns EXPIRED rather
     /// than BAD_STATE (bounded).
     private var gone: Set<UInt64> = []
@@ -231,8 +237,31 @@ struct StateTable {
         let id = takeID()
         clients[id] = ClientRecord(
             id: id, record: record, owner: owner, thread: thread, clientPrivate: clientPrivate, expires: expires,
-            recorded: recorded, renewedAt: now)
+            recorded: recorded, durable: !recorded, renewedAt: now)
         return .success(id)
+    }
+
+    /// The client's record reached stable storage: what waited for it runs.
+    mutating func markDurable(_ id: UInt64, effects: inout StateEffects) {
+        clients[id]?.durable = true
+        for waiter in recordWaiters.removeValue(forKey: id) ?? [] {
+            waiterCount -= 1
+            effects.wake.append(waiter)
+        }
+    }
+
+    /// Hold a request of a client whose record is not yet durable; false
+    /// when it cannot wait (the caller answers DELAY).
+    private mutating func waitForRecord(_ client: UInt64, _ waiter: Waiter?) -> Bool {
+        guard let waiter, waiterCount < limits.maxWaiters else { return false }
+        recordWaiters[client, default: []].append(waiter)
+        waiterCount += 1
+        return true
+    }
+
+    private func needsRecord(_ client: UInt64) -> Bool {
+        guard let c = clients[client] else { return false }
+        return !c.durable
     }
 
     mutating func renew(_ id: UInt64, now: UInt64) -> VFSStatus {
@@ -254,6 +283,10 @@ struct StateTable {
     /// Drop the client and everything it holds.
     mutating func releaseClient(_ id: UInt64, effects: inout StateEffects) {
         guard let client = clients.removeValue(forKey: id) else { return }
+        for waiter in recordWaiters.removeValue(forKey: id) ?? [] {
+            waiterCount -= 1
+            effects.wake.append(waiter)
+        }
         var touched = Set<ObjectKey>()
         for open in client.opens {
             if let record = opens.removeValue(forKey: open) {
@@ -334,6 +367,9 @@ struct StateTable {
         else { return .done(.invalid, OpenResult()) }
         if let refusal = graceRefusal(client: a.client, reclaim: a.reclaim, now: now) {
             return .done(refusal, OpenResult())
+        }
+        if needsRecord(a.client) {
+            return waitForRecord(a.client, waiter) ? .wait : .done(.delay, OpenResult())
         }
         let file = files[object] ?? FileState()
         let existing = file.opens.first { id in
@@ -569,13 +605,19 @@ struct StateTable {
         case refused(VFSStatus)
     }
 
+    /// `recordWaiter` holds the request while the client's record is not
+    /// yet durable (it is then run again whole).
     mutating func lock(
-        _ object: ObjectKey, _ lock: LockRecord, reclaim: Bool, now: UInt64, waiter: Waiter?
+        _ object: ObjectKey, _ lock: LockRecord, reclaim: Bool, now: UInt64, waiter: Waiter?,
+        recordWaiter: Waiter? = nil
     ) -> LockOutcome {
         if lock.client != 0 {
             guard clients[lock.client] != nil else { return .refused(status(ofMissingClient: lock.client)) }
         }
         if let refusal = graceRefusal(client: lock.client, reclaim: reclaim, now: now) { return .refused(refusal) }
+        if needsRecord(lock.client) {
+            return waitForRecord(lock.client, recordWaiter) ? .waiting : .refused(.delay)
+        }
         if let blocking = files[object]?.locks.first(where: { $0.conflicts(with: lock) }) {
             guard let waiter else { return .conflict(blocking) }
             return park(waiter, on: object) ? .waiting : .conflict(blocking)
@@ -764,6 +806,8 @@ struct StateTable {
         leases = [:]
         breaking = []
         waiting = []
+        for waiter in recordWaiters.values.joined() { effects.wake.append(waiter) }
+        recordWaiters = [:]
         for id in clients.keys {
             gone.insert(id)
         }

@@ -38,8 +38,17 @@ extension VFSCore {
                 record: record, owner: owner, thread: spec.thread, clientPrivate: spec.clientPrivate,
                 expires: spec.expires, recorded: recorded, now: monotonicNanoseconds())
         }
-        if case .success = result, recorded { state.records?.add(record) }
+        if case .success(let id) = result, recorded, let records = state.records {
+            // Its opens and locks wait until the record is on disk.
+            records.add(record) { [weak self] in self?.clientRecordDurable(id) }
+        }
         return result
+    }
+
+    func clientRecordDurable(_ id: UInt64) {
+        var effects = StateEffects()
+        state.with { $0.markDurable(id, effects: &effects) }
+        carryOut(effects)
     }
 
     public func renewClient(_ id: UInt64) -> VFSStatus {
@@ -340,8 +349,11 @@ extension VFSCore {
                     request: RequestBox(request), thread: request.pointee.thread_index, kind: .lock(lock),
                     deadline: now &+ UInt64(state.configuration.lockWaitSeconds) * 1_000_000_000)
                 : nil
+            let recordWaiter = request.pointee.flags & CHIMERA_VFS_REQ_NO_WAIT == 0 ? recheckWaiter(request, now: now) : nil
             outcome = state.with {
-                $0.lock(object, lock, reclaim: flags & CHIMERA_VFS_LOCK_RECLAIM != 0, now: now, waiter: waiter)
+                $0.lock(
+                    object, lock, reclaim: flags & CHIMERA_VFS_LOCK_RECLAIM != 0, now: now, waiter: waiter,
+                    recordWaiter: recordWaiter)
             }
         case CHIMERA_VFS_OP_UNLOCK:
             let status = state.with { $0.unlock(object, lock, effects: &effects) }
