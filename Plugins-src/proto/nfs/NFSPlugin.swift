@@ -43,7 +43,8 @@ final class NFSPlugin: ProtocolPlugin {
     func threadStarted(index: UInt32) -> NFSLoop {
         if index == 0 && server.config.nlm {
             // After a restart, tell the NLM hosts of the previous run (NSM SM_NOTIFY), once.
-            server.nlm.monitor.notifyRecordedHosts(clients: server.nlm.clients, host: server.host, thread: index)
+            server.nlm.monitor.notifyRecordedHosts(
+                clients: server.nlm.clients, host: server.host, callbacks: server.nlm.callbacks, thread: index)
         }
         return NFSLoop(index: index, server: server)
     }

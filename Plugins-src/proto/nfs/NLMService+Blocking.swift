@@ -137,7 +137,7 @@ extension NLMService {
         let client = RPCCallbackClient(address: waiter.address, portmapPort: server.config.nlmCallbackPortmapPort)
         let host = server.host
         let outcome = GrantedOutcome()
-        host.delegate(
+        server.nlm.callbacks.run(
             from: waiter.thread,
             work: {
                 for attempt in 0..<3 {

@@ -14,7 +14,7 @@ extension NLMService {
         let server = call.server
         let client = RPCCallbackClient(address: address, portmapPort: server.config.nlmCallbackPortmapPort)
         let host = server.host
-        host.delegate(
+        server.nlm.callbacks.run(
             from: call.loop.index,
             work: {
                 let sent = client.call(

@@ -10,6 +10,8 @@ final class NLMState: Sendable {
     let hosts: NLMHostTable
     let waits: Mutex<NLMWaitTable<NLMWaiter>>
     let monitor: NSMMonitor
+    /// Outbound GRANTED, _RES and SM_NOTIFY calls, at most two on the pool.
+    let callbacks: NLMCallbackGate
 
     static let maxWaits = 4096
 
@@ -17,6 +19,7 @@ final class NLMState: Sendable {
         clients = CoreClients(vfs: vfs)
         hosts = NLMHostTable(clients: clients)
         waits = Mutex(NLMWaitTable(limit: NLMState.maxWaits))
+        callbacks = NLMCallbackGate(host: host)
         monitor = NSMMonitor(
             stateDirectory: config.nlm ? config.stateDirectory : nil,
             serverName: config.bindAddress ?? NLMState.hostName(),

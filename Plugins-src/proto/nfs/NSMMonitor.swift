@@ -59,7 +59,7 @@ final class NSMMonitor: @unchecked Sendable {
 
     /// After a restart: SM_NOTIFY (mon_name = us, our new state) to the status monitor of every host the
     /// core recorded in the previous run, once, on the delegation pool.
-    func notifyRecordedHosts(clients: CoreClients, host: PluginHost, thread: UInt32) {
+    func notifyRecordedHosts(clients: CoreClients, host: PluginHost, callbacks: NLMCallbackGate, thread: UInt32) {
         guard let directory else { return }
         guard
             notified.withLock({ done in
@@ -72,7 +72,7 @@ final class NSMMonitor: @unchecked Sendable {
         let state = self.state.value
         let serverName = self.serverName
         let portmapPort = callbackPortmapPort
-        host.delegate(
+        callbacks.run(
             from: thread,
             work: {
                 for name in names {
