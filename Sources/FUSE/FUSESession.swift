@@ -1,0 +1,213 @@
+/// One FUSE connection's protocol state, pure: no device, no VFS, no clock. The transport decodes a request,
+/// hands it to `receive`, and does what the action says; a `.call` comes back through the completion methods
+/// (`entry`, `opened`, `created`, `listed`, `entryForListing`), which keep the node and file tables.
+///
+/// States: awaiting INIT (every other request answers EIO, as the kernel sends none before INIT), running at the
+/// negotiated minor, destroyed (after DESTROY; everything answers EIO).
+public struct FUSESession: Sendable {
+    public struct Configuration: Equatable, Sendable {
+        public var policy = FUSEInitPolicy()
+        public var maxNodes = 1 << 20
+        public var maxOpenFiles = 65536
+        /// How long the kernel may cache names and attributes; changes made through other protocols are seen
+        /// after that long (until the core's invalidations reach FUSE notifications).
+        public var entryTimeoutMilliseconds: UInt64 = 1000
+        public var attrTimeoutMilliseconds: UInt64 = 1000
+        public init() {}
+    }
+
+    private enum State: Equatable, Sendable {
+        case awaitingInit
+        case running(minor: UInt32, flags: FUSEInitFlags, maxWrite: UInt32)
+        case destroyed
+    }
+
+    public let configuration: Configuration
+    private var state: State = .awaitingInit
+    public private(set) var nodes: FUSENodeTable
+    public private(set) var files: FUSEFileTable
+
+    public init(root: FUSEHandle, configuration: Configuration = Configuration()) {
+        self.configuration = configuration
+        nodes = FUSENodeTable(root: root, capacity: configuration.maxNodes)
+        files = FUSEFileTable(capacity: configuration.maxOpenFiles)
+    }
+
+    /// The negotiated minor version, once INIT is done.
+    public var minor: UInt32? {
+        if case .running(let minor, _, _) = state { return minor }
+        return nil
+    }
+
+    public var maxWrite: UInt32? {
+        if case .running(_, _, let maxWrite) = state { return maxWrite }
+        return nil
+    }
+
+    public var isDestroyed: Bool { state == .destroyed }
+
+    var entryTimeout: FUSETimeout { FUSETimeout(milliseconds: configuration.entryTimeoutMilliseconds) }
+    var attrTimeout: FUSETimeout { FUSETimeout(milliseconds: configuration.attrTimeoutMilliseconds) }
+
+    // MARK: Requests
+
+    public mutating func receive(_ header: FUSEInHeader, _ request: FUSERequest) -> FUSESessionAction {
+        switch state {
+        case .awaitingInit:
+            guard case .initialize(let kernel) = request else { return .reply(.error(.io)) }
+            switch configuration.policy.negotiate(kernel) {
+            case .accept(let out):
+                state = .running(minor: out.minor, flags: FUSEInitFlags(rawValue: out.flags), maxWrite: out.maxWrite)
+                return .reply(.initialize(out))
+            case .retry(let out):
+                return .reply(.initialize(out))
+            case .refuse(let errno):
+                return .reply(.error(errno))
+            }
+        case .destroyed:
+            return .reply(.error(.io))
+        case .running:
+            return running(header, request)
+        }
+    }
+
+    private mutating func running(_ header: FUSEInHeader, _ request: FUSERequest) -> FUSESessionAction {
+        // Requests without a node of their own.
+        switch request {
+        case .initialize: return .reply(.error(.proto))
+        case .destroy:
+            state = .destroyed
+            return .end(.empty)
+        case .forget(let n):
+            nodes.forget(header.nodeid, count: n)
+            return .none
+        case .batchForget(let forgets):
+            for f in forgets { nodes.forget(f.nodeid, count: f.nlookup) }
+            return .none
+        case .interrupt:
+            // Interrupts are not honoured yet; ENOSYS makes the kernel stop sending them (fuse_dev_do_write).
+            return .reply(.error(.nosys))
+        case .unsupported:
+            return .reply(.error(.nosys))
+        default: break
+        }
+        guard let node = nodes.handle(of: header.nodeid) else { return .reply(.error(.stale)) }
+        switch request {
+        case .lookup(let name): return .call(.lookup(parent: node, name: name))
+        case .getattr: return .call(.getattr(node))
+        case .setattr(let s):
+            var open: UInt64 = 0
+            if s.valid & FUSESetattrIn.fh != 0, let file = files[s.fh] { open = file.vfsOpen }
+            return .call(.setattr(node, s, open: open))
+        case .readlink: return .call(.readlink(node))
+        case .symlink(let name, let target): return .call(.symlink(parent: node, name: name, target: target))
+        case .mknod(let mode, let rdev, _, let name): return .call(.mknod(parent: node, name: name, mode: mode, rdev: rdev))
+        case .mkdir(let mode, _, let name): return .call(.mkdir(parent: node, name: name, mode: mode))
+        case .unlink(let name): return .call(.remove(parent: node, name: name, directory: false))
+        case .rmdir(let name): return .call(.remove(parent: node, name: name, directory: true))
+        case .rename(let r):
+            // EXCHANGE and WHITEOUT need module support the VFS ABI does not have yet.
+            guard r.flags & ~FUSERenameIn.noReplace == 0 else { return .reply(.error(.inval)) }
+            guard let newParent = nodes.handle(of: r.newDirectory) else { return .reply(.error(.stale)) }
+            return .call(.rename(parent: node, name: r.name, newParent: newParent, newName: r.newName,
+                                 noReplace: r.flags & FUSERenameIn.noReplace != 0))
+        case .link(let old, let name):
+            guard let object = nodes.handle(of: old) else { return .reply(.error(.stale)) }
+            return .call(.link(object, newParent: node, name: name))
+        case .open(let o): return .call(.open(node, nodeid: header.nodeid, flags: o.flags))
+        case .create(let c): return .call(.create(parent: node, name: c.name, flags: c.flags, mode: c.mode))
+        case .read(let r):
+            guard let file = files[r.fh], !file.directory else { return .reply(.error(.badf)) }
+            return .call(.read(node, open: file.vfsOpen, offset: r.offset, size: r.size))
+        case .write(let w):
+            guard let file = files[w.fh], !file.directory else { return .reply(.error(.badf)) }
+            return .call(.write(node, open: file.vfsOpen, offset: w.offset, data: w.data))
+        case .statfs: return .call(.statfs(node))
+        case .release(let r):
+            guard let file = files.remove(r.fh) else { return .reply(.empty) }
+            return file.vfsOpen == 0 ? .reply(.empty) : .call(.close(node, open: file.vfsOpen))
+        case .fsync(let fh, _):
+            guard let file = files[fh] else { return .reply(.error(.badf)) }
+            return .call(.commit(node, open: file.vfsOpen))
+        case .flush:
+            // Nothing is buffered here: WRITEs went to the VFS as they came.
+            return .reply(.empty)
+        case .opendir:
+            // Listing needs no VFS open: READDIR carries the cookie and the verifier kept here.
+            guard let fh = files.insert(FUSEOpenFile(nodeid: header.nodeid, vfsOpen: 0, directory: true)) else {
+                return .reply(.error(.nfile))
+            }
+            return .reply(.open(FUSEOpenOut(fh: fh)))
+        case .readdir(let r), .readdirplus(let r):
+            guard let file = files[r.fh], file.directory else { return .reply(.error(.badf)) }
+            var plus = false
+            if case .readdirplus = request { plus = true }
+            let verifier = r.offset == 0 ? 0 : file.verifier
+            return .call(.readdir(node, fh: r.fh, cookie: r.offset, verifier: verifier, size: r.size, plus: plus))
+        case .releasedir(let r):
+            _ = files.remove(r.fh)
+            return .reply(.empty)
+        case .fsyncdir: return .reply(.empty)
+        case .setxattr(let name, let value, let flags): return .call(.setxattr(node, name: name, value: value, flags: flags))
+        case .getxattr(let name, let size): return .call(.getxattr(node, name: name, size: size))
+        case .listxattr(let size): return .call(.listxattr(node, size: size))
+        case .removexattr(let name): return .call(.removexattr(node, name: name))
+        case .access(let mask):
+            let rwx = mask & 7
+            return rwx == 0 ? .reply(.empty) : .call(.access(node, mask: rwx))
+        case .initialize, .destroy, .forget, .batchForget, .interrupt, .unsupported:
+            return .reply(.error(.nosys))
+        }
+    }
+
+    // MARK: Completions
+
+    /// The VFS gave an entry (LOOKUP, MKNOD, MKDIR, SYMLINK, LINK): count a lookup and answer it.
+    public mutating func entry(_ handle: FUSEHandle, attr: FUSEAttr) -> FUSEReply {
+        guard let out = entryOut(handle, attr: attr) else { return .error(.nfile) }
+        return .entry(out)
+    }
+
+    /// A READDIRPLUS entry (counts a lookup, as the kernel will); nil when the node table is full (the entry is
+    /// then sent with nodeid 0, which the kernel does not count).
+    public mutating func entryForListing(_ handle: FUSEHandle, attr: FUSEAttr) -> FUSEEntryOut? {
+        entryOut(handle, attr: attr)
+    }
+
+    private mutating func entryOut(_ handle: FUSEHandle, attr: FUSEAttr) -> FUSEEntryOut? {
+        guard let nodeid = nodes.remember(handle) else { return nil }
+        var attr = attr
+        attr.ino = attr.ino == 0 ? nodeid : attr.ino
+        return FUSEEntryOut(nodeid: nodeid, entryValid: entryTimeout, attrValid: attrTimeout, attr: attr)
+    }
+
+    /// GETATTR / SETATTR answered.
+    public func attributes(_ attr: FUSEAttr) -> FUSEReply {
+        .attr(attr, valid: attrTimeout)
+    }
+
+    /// OPEN succeeded in the VFS with `vfsOpen`. An error reply means the engine must close `vfsOpen` again.
+    public mutating func opened(nodeid: UInt64, vfsOpen: UInt64) -> FUSEReply {
+        guard let fh = files.insert(FUSEOpenFile(nodeid: nodeid, vfsOpen: vfsOpen, directory: false)) else {
+            return .error(.nfile)
+        }
+        return .open(FUSEOpenOut(fh: fh))
+    }
+
+    /// CREATE succeeded. An error reply means the engine must close `vfsOpen` again.
+    public mutating func created(_ handle: FUSEHandle, attr: FUSEAttr, vfsOpen: UInt64) -> FUSEReply {
+        guard let entry = entryOut(handle, attr: attr) else { return .error(.nfile) }
+        guard let fh = files.insert(FUSEOpenFile(nodeid: entry.nodeid, vfsOpen: vfsOpen, directory: false)) else {
+            nodes.forget(entry.nodeid, count: 1)
+            return .error(.nfile)
+        }
+        return .create(entry, FUSEOpenOut(fh: fh))
+    }
+
+    /// A READDIR page was listed: keep the listing's verifier for the next page.
+    public mutating func listed(fh: UInt64, verifier: UInt64) {
+        guard var file = files[fh] else { return }
+        file.verifier = verifier
+        files[fh] = file
+    }
+}
