@@ -31,6 +31,14 @@ public enum FUSECall: Equatable, Sendable {
     case removexattr(FUSEHandle, name: FUSEBytes)
     /// ACCESS with R_OK / W_OK / X_OK bits (never 0: F_OK is answered by the session).
     case access(FUSEHandle, mask: UInt32)
+    /// FALLOCATE: reserve (keepSize: without growing the file).
+    case allocate(FUSEHandle, open: UInt64, offset: UInt64, length: UInt64, keepSize: Bool)
+    /// FALLOCATE with FALLOC_FL_PUNCH_HOLE.
+    case deallocate(FUSEHandle, open: UInt64, offset: UInt64, length: UInt64)
+    /// LSEEK: the next data (hole false) or hole at or after offset.
+    case seek(FUSEHandle, open: UInt64, offset: UInt64, hole: Bool)
+    /// COPY_FILE_RANGE inside the VFS.
+    case copy(FUSEHandle, open: UInt64, offset: UInt64, to: FUSEHandle, toOpen: UInt64, toOffset: UInt64, length: UInt64)
 }
 
 /// What the session tells its transport to do with one request.

@@ -7,6 +7,7 @@ public struct FUSEErrno: RawRepresentable, Hashable, Sendable, CustomStringConve
     public static let perm = FUSEErrno(rawValue: 1)
     public static let noent = FUSEErrno(rawValue: 2)
     public static let io = FUSEErrno(rawValue: 5)
+    public static let nxio = FUSEErrno(rawValue: 6)
     public static let badf = FUSEErrno(rawValue: 9)
     public static let again = FUSEErrno(rawValue: 11)
     public static let nomem = FUSEErrno(rawValue: 12)

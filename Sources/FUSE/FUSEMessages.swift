@@ -133,6 +133,24 @@ public struct FUSERenameIn: Equatable, Sendable {
     }
 }
 
+/// `struct fuse_copy_file_range_in`: from (header nodeid, fhIn, offsetIn) to (nodeidOut, fhOut, offsetOut).
+public struct FUSECopyFileRangeIn: Equatable, Sendable {
+    public var fhIn: UInt64
+    public var offsetIn: UInt64
+    public var nodeidOut: UInt64
+    public var fhOut: UInt64
+    public var offsetOut: UInt64
+    public var length: UInt64
+    public init(fhIn: UInt64, offsetIn: UInt64, nodeidOut: UInt64, fhOut: UInt64, offsetOut: UInt64, length: UInt64) {
+        self.fhIn = fhIn
+        self.offsetIn = offsetIn
+        self.nodeidOut = nodeidOut
+        self.fhOut = fhOut
+        self.offsetOut = offsetOut
+        self.length = length
+    }
+}
+
 /// One decoded request body; the header (`FUSEInHeader`) says whom it is for.
 public enum FUSERequest: Equatable, Sendable {
     case initialize(FUSEInitIn)
@@ -170,6 +188,12 @@ public enum FUSERequest: Equatable, Sendable {
     case listxattr(size: UInt32)
     case removexattr(name: FUSEBytes)
     case access(mask: UInt32)
+    /// `struct fuse_fallocate_in`: fallocate(2) mode bits (FALLOC_FL_KEEP_SIZE 1, FALLOC_FL_PUNCH_HOLE 2).
+    case fallocate(fh: UInt64, offset: UInt64, length: UInt64, mode: UInt32)
+    /// `struct fuse_lseek_in`: the kernel asks only for SEEK_DATA (3) and SEEK_HOLE (4).
+    case lseek(fh: UInt64, offset: UInt64, whence: UInt32)
+    /// `struct fuse_copy_file_range_in`.
+    case copyFileRange(FUSECopyFileRangeIn)
     case interrupt(unique: UInt64)
     /// An op this engine does not implement: ENOSYS.
     case unsupported(FUSEOpcode)

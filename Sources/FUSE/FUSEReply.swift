@@ -87,6 +87,8 @@ public enum FUSEReply: Equatable, Sendable {
     case xattrSize(UInt32)
     /// Raw bytes (READLINK, GETXATTR / LISTXATTR data, READDIR's packed dirents).
     case bytes([UInt8])
+    /// `struct fuse_lseek_out`.
+    case lseek(offset: UInt64)
 
     /// The whole reply, header included.
     public func encode(unique: UInt64) -> [UInt8] {
@@ -114,6 +116,7 @@ public enum FUSEReply: Equatable, Sendable {
             body.u32(size)
             body.u32(0)
         case .bytes(let b): b.withUnsafeBytes { body.append($0) }
+        case .lseek(let offset): body.u64(offset)
         }
         var w = FUSEWriter(capacity: FUSEOutHeader.size + body.count)
         FUSEOutHeader(length: UInt32(FUSEOutHeader.size + body.count), error: error, unique: unique).encode(into: &w)

@@ -173,6 +173,25 @@ extension FUSERequest {
             try r.skip(4)
             return .access(mask: mask)
         case .interrupt: return .interrupt(unique: try r.u64("unique"))
+        case .fallocate:
+            let fh = try r.u64("fh")
+            let offset = try r.u64("offset")
+            let length = try r.u64("length")
+            let mode = try r.u32("mode")
+            try r.skip(4)
+            return .fallocate(fh: fh, offset: offset, length: length, mode: mode)
+        case .lseek:
+            let fh = try r.u64("fh")
+            let offset = try r.u64("offset")
+            let whence = try r.u32("whence")
+            try r.skip(4)
+            return .lseek(fh: fh, offset: offset, whence: whence)
+        case .copyFileRange:
+            let c = FUSECopyFileRangeIn(
+                fhIn: try r.u64("fh_in"), offsetIn: try r.u64("off_in"), nodeidOut: try r.u64("nodeid_out"),
+                fhOut: try r.u64("fh_out"), offsetOut: try r.u64("off_out"), length: try r.u64("len"))
+            _ = try r.u64("flags")
+            return .copyFileRange(c)
         default: return .unsupported(opcode)
         }
     }

@@ -155,6 +155,28 @@ public struct FUSESession: Sendable {
         case .access(let mask):
             let rwx = mask & 7
             return rwx == 0 ? .reply(.empty) : .call(.access(node, mask: rwx))
+        case .fallocate(let fh, let offset, let length, let mode):
+            guard let file = files[fh], !file.directory else { return .reply(.error(.badf)) }
+            switch mode {
+            case 0, 1:
+                return .call(.allocate(node, open: file.vfsOpen, offset: offset, length: length, keepSize: mode == 1))
+            case 3:
+                return .call(.deallocate(node, open: file.vfsOpen, offset: offset, length: length))
+            default:
+                return .reply(.error(.opnotsupp))
+            }
+        case .lseek(let fh, let offset, let whence):
+            guard let file = files[fh], !file.directory else { return .reply(.error(.badf)) }
+            guard whence == 3 || whence == 4 else { return .reply(.error(.inval)) }
+            return .call(.seek(node, open: file.vfsOpen, offset: offset, hole: whence == 4))
+        case .copyFileRange(let c):
+            guard let from = files[c.fhIn], !from.directory, let to = files[c.fhOut], !to.directory else {
+                return .reply(.error(.badf))
+            }
+            guard let target = nodes.handle(of: c.nodeidOut) else { return .reply(.error(.stale)) }
+            // The reply's size is 32 bits: copy at most 1 GiB per call (the kernel loops).
+            return .call(.copy(node, open: from.vfsOpen, offset: c.offsetIn, to: target, toOpen: to.vfsOpen,
+                               toOffset: c.offsetOut, length: min(c.length, 1 << 30)))
         case .initialize, .destroy, .forget, .batchForget, .interrupt, .unsupported:
             return .reply(.error(.nosys))
         }

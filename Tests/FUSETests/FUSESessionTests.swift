@@ -250,3 +250,57 @@ extension TestMessage {
         return m
     }
 }
+
+@Suite("FUSE session: space, seek and copy")
+struct FUSERangeOpsTests {
+    func openFile(_ s: inout FUSESession, handle: FUSEHandle, vfsOpen: UInt64) -> (nodeid: UInt64, fh: UInt64) {
+        guard case .entry(let e) = s.entry(handle, attr: FUSEAttr()),
+            case .open(let out) = s.opened(nodeid: e.nodeid, vfsOpen: vfsOpen)
+        else { return (0, 0) }
+        return (e.nodeid, out.fh)
+    }
+
+    @Test("FALLOCATE maps mode 0 and KEEP_SIZE to allocate, PUNCH_HOLE|KEEP_SIZE to deallocate, others to EOPNOTSUPP")
+    func fallocate() throws {
+        var s = try runningSession()
+        let (nodeid, fh) = openFile(&s, handle: FUSEHandle([1]), vfsOpen: 10)
+        func fallocate(_ mode: UInt32) -> TestMessage {
+            var m = TestMessage(.fallocate, nodeid: nodeid)
+            m.u64(fh)
+            m.u64(4096)
+            m.u64(8192)
+            m.u32(mode)
+            m.u32(0)
+            return m
+        }
+        #expect(try s.handle(fallocate(0))
+            == .call(.allocate(FUSEHandle([1]), open: 10, offset: 4096, length: 8192, keepSize: false)))
+        #expect(try s.handle(fallocate(1))
+            == .call(.allocate(FUSEHandle([1]), open: 10, offset: 4096, length: 8192, keepSize: true)))
+        #expect(try s.handle(fallocate(3)) == .call(.deallocate(FUSEHandle([1]), open: 10, offset: 4096, length: 8192)))
+        #expect(try s.handle(fallocate(8)) == .reply(.error(.opnotsupp)))
+    }
+
+    @Test("LSEEK asks the VFS for SEEK_DATA / SEEK_HOLE only; COPY_FILE_RANGE resolves both files")
+    func seekAndCopy() throws {
+        var s = try runningSession()
+        let (a, fhA) = openFile(&s, handle: FUSEHandle([1]), vfsOpen: 10)
+        let (b, fhB) = openFile(&s, handle: FUSEHandle([2]), vfsOpen: 20)
+        func lseek(_ whence: UInt32) -> TestMessage {
+            var m = TestMessage(.lseek, nodeid: a)
+            m.u64(fhA)
+            m.u64(100)
+            m.u32(whence)
+            m.u32(0)
+            return m
+        }
+        #expect(try s.handle(lseek(3)) == .call(.seek(FUSEHandle([1]), open: 10, offset: 100, hole: false)))
+        #expect(try s.handle(lseek(4)) == .call(.seek(FUSEHandle([1]), open: 10, offset: 100, hole: true)))
+        #expect(try s.handle(lseek(0)) == .reply(.error(.inval)))
+        var copy = TestMessage(.copyFileRange, nodeid: a)
+        for v in [fhA, 5, b, fhB, 7, UInt64(1) << 40, 0] { copy.u64(v) }
+        #expect(try s.handle(copy) == .call(.copy(FUSEHandle([1]), open: 10, offset: 5, to: FUSEHandle([2]), toOpen: 20,
+                                                  toOffset: 7, length: 1 << 30)))
+        #expect(FUSEReply.lseek(offset: 9).encode(unique: 1).count == 24)
+    }
+}

@@ -211,6 +211,21 @@ print(sorted(os.listxattr('{f}')))
     assert fuse.mnt in sh(f"df '{fuse.mnt}'").stdout
 
 
+def test_fallocate_seek_and_copy_file_range(fuse):
+    f = f"{fuse.mnt}/space"
+    sh(f"fallocate -l 1M '{f}' && fallocate -p -o 0 -l 4096 '{f}'")
+    assert sh(f"stat -c %s '{f}'").stdout.strip() == "1048576"
+    r = sh(f"""python3 -c "
+import os
+fd = os.open('{fuse.mnt}/sparse', os.O_CREAT | os.O_RDWR, 0o644)
+os.pwrite(fd, b'x' * 4096, 1 << 20)
+print(os.lseek(fd, 0, os.SEEK_DATA), os.lseek(fd, 1 << 20, os.SEEK_HOLE))
+out = os.open('{fuse.mnt}/copied', os.O_CREAT | os.O_RDWR, 0o644)
+print(os.copy_file_range(fd, out, 4096, 1 << 20, 0), os.pread(out, 4, 0).decode())
+" """)
+    assert r.stdout.split("\n")[:2] == [f"{1 << 20} {(1 << 20) + 4096}", "4096 xxxx"]
+
+
 def test_files_written_over_fuse_read_back_over_nfs(fuse, tmp_path):
     data = os.urandom(3 << 20) + b"end"
     src = tmp_path / "cross.bin"

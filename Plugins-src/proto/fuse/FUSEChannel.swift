@@ -257,6 +257,10 @@ final class FUSEChannel {
             }
             session.listed(fh: fh, verifier: listing.verifier)
             reply = .bytes(writer.bytes)
+        case .sought(let offset, _):
+            // r_eof says the region found runs to the end of the file (NFSv4.2 SEEK's sr_eof); no data past the
+            // offset comes back as the VFS's NXIO status.
+            reply = .lseek(offset: offset)
         case .granted(let granted):
             guard case .access(_, let mask) = call else { return }
             reply = granted & mask == mask ? .empty : .error(.acces)

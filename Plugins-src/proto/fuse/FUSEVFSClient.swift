@@ -21,6 +21,7 @@ enum FUSEVFSResult {
     case fsstat(chimera_fsstat)
     case listing(FUSEListing)
     case granted(UInt32)
+    case sought(offset: UInt64, eof: Bool)
 }
 
 /// READDIR entries collected by the emit callback, which may run on a delegation thread: it only copies, and
@@ -404,6 +405,40 @@ struct FUSEVFSClient {
             on(handle)
             r.pointee.access.requested = mask
             extract = { .granted($0.pointee.access.r_granted) }
+        case .allocate(let handle, let open, let offset, let length, let keepSize):
+            op(CHIMERA_VFS_OP_ALLOCATE)
+            on(handle)
+            r.pointee.open_handle = open
+            r.pointee.allocate.offset = offset
+            r.pointee.allocate.length = length
+            r.pointee.allocate.flags = keepSize ? UInt32(CHIMERA_VFS_ALLOC_KEEP_SIZE) : 0
+        case .deallocate(let handle, let open, let offset, let length):
+            op(CHIMERA_VFS_OP_DEALLOCATE)
+            on(handle)
+            r.pointee.open_handle = open
+            r.pointee.deallocate.offset = offset
+            r.pointee.deallocate.length = length
+        case .seek(let handle, let open, let offset, let hole):
+            op(CHIMERA_VFS_OP_SEEK)
+            on(handle)
+            r.pointee.open_handle = open
+            r.pointee.seek.offset = offset
+            r.pointee.seek.what = UInt32(hole ? CHIMERA_VFS_SEEK_HOLE : CHIMERA_VFS_SEEK_DATA)
+            r.pointee.r_attrs.req_mask = 0
+            extract = { .sought(offset: $0.pointee.seek.r_offset, eof: $0.pointee.seek.r_eof != 0) }
+        case .copy(let handle, let open, let offset, let to, let toOpen, let toOffset, let length):
+            op(CHIMERA_VFS_OP_COPY_RANGE)
+            on(handle)
+            r.pointee.open_handle = open
+            let (dst, dstLength) = second(to)
+            r.pointee.copy.dst_fh = dst
+            r.pointee.copy.dst_fh_len = dstLength
+            r.pointee.copy.dst_open_handle = toOpen
+            r.pointee.copy.src_offset = offset
+            r.pointee.copy.dst_offset = toOffset
+            r.pointee.copy.length = length
+            r.pointee.r_attrs.req_mask = 0
+            extract = { .written(UInt32(truncatingIfNeeded: min($0.pointee.copy.r_length, UInt64(UInt32.max)))) }
         }
         let finish = extract
         vfs.submit(r) { [vfs] request in
