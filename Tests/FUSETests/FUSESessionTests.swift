@@ -210,9 +210,9 @@ struct FUSESessionTests {
         }
         #expect(try s.handle(access(0)) == .reply(.empty))
         #expect(try s.handle(access(6)) == .call(.access(rootHandle, mask: 6)))
-        var lseek = TestMessage(.lseek)
-        lseek.body.zeros(24)
-        #expect(try s.handle(lseek) == .reply(.error(.nosys)))
+        var getlk = TestMessage(.getlk)
+        getlk.body.zeros(48)
+        #expect(try s.handle(getlk) == .reply(.error(.nosys)))
         var interrupt = TestMessage(.interrupt)
         interrupt.u64(3)
         #expect(try s.handle(interrupt) == .reply(.error(.nosys)))

@@ -19,7 +19,7 @@ import time
 import pytest
 
 import chimera_test_support
-from chimera_test_support import PLUGINS, serve
+from chimera_test_support import PLUGINS, run_chimera, serve, write_config
 
 SWIFTPM = os.environ.get("CHIMERA_SWIFTPM_BUILD")
 if SWIFTPM:
@@ -245,3 +245,53 @@ def test_files_written_over_fuse_read_back_over_nfs(fuse, tmp_path):
 def test_shutdown_unmounts(fuse):
     """(Checked by the fixture after the server stops: the mount is gone.) The mount is live meanwhile."""
     assert is_mounted(fuse.mnt)
+
+
+def fuse_config(fuse_section):
+    fuse_section = dict(fuse_section, path=plugin("chimera_proto_fuse"))
+    return {"server": {"vfs": {"memfs": {"path": plugin("chimera_vfs_memfs")}}, "protocols": {"fuse": fuse_section}},
+            "mounts": {"memfs": {"module": "memfs", "path": "/"}}}
+
+
+@pytest.mark.parametrize("section,expected", [
+    ({"mount": {}}, "server.protocols.fuse.mount: unknown key"),
+    ({"mounts": []}, "server.protocols.fuse.mounts: expected an object"),
+    ({"mounts": {"relative/dir": {}}}, 'server.protocols.fuse.mounts."relative/dir": expected an absolute host directory'),
+    ({"mounts": {"/nonexistent/chimera-fuse": {}}}, 'server.protocols.fuse.mounts."/nonexistent/chimera-fuse": the host directory does not exist'),
+    ({"mounts": {"/tmp": {"path": "memfs"}}}, "path: expected a namespace path starting with '/'"),
+    ({"mounts": {"/tmp": {"allow_other": "yes"}}}, "allow_other"),
+    ({"mounts": {"/tmp": {"ro": True}}}, "ro: unknown key"),
+    ({"max_write": 100}, "server.protocols.fuse.max_write"),
+])
+def test_config_errors_name_the_key(tmp_path, section, expected):
+    path = write_config(str(tmp_path), fuse_config(section))
+    result = run_chimera("check", "--config", path)
+    assert result.returncode != 0
+    assert expected in result.stderr, result.stderr
+
+
+def test_a_restart_after_a_crash_replaces_the_dead_mount(tmp_path):
+    """SIGKILL leaves the kernel's mount with no server (ENOTCONN); the next start detaches it and serves."""
+    import signal
+    top = tempfile.mkdtemp(prefix="chimera-fuse-")
+    mnt = os.path.join(top, "mnt")
+    os.makedirs(mnt)
+    config = fuse_config({"mounts": {mnt: {"path": "/memfs"}}})
+    try:
+        with serve(config, directory=top) as server:
+            wait_mounted(mnt, server)
+            sh(f"echo before > '{mnt}/f'")
+            server.process.send_signal(signal.SIGKILL)
+            server.process.wait(timeout=30)
+        r = sh(f"ls '{mnt}'", check=False)
+        assert r.returncode != 0 and "not connected" in r.stderr
+        with serve(config, directory=top) as server:
+            end = time.monotonic() + 30
+            while time.monotonic() < end and sh(f"ls '{mnt}'", check=False).returncode != 0:
+                time.sleep(0.1)
+            sh(f"echo after > '{mnt}/g'")
+            assert sh(f"cat '{mnt}/g'").stdout == "after\n"
+    finally:
+        subprocess.run(["umount", "-l", mnt], capture_output=True, timeout=30)
+        subprocess.run(["umount", "-l", mnt], capture_output=True, timeout=30)
+        shutil.rmtree(top, ignore_errors=True)

@@ -24,6 +24,11 @@ final class FUSEDevice {
         if allowOther { options += ",allow_other" }
         if defaultPermissions { options += ",default_permissions" }
         options += ",max_read=\(maxRead)"
+        // A FUSE mount left by a server that died answers ENOTCONN: detach it rather than stack on it.
+        var st = stat()
+        if stat(mountPoint, &st) != 0 && errno == ENOTCONN {
+            _ = umount2(mountPoint, 2)  // MNT_DETACH
+        }
         let flags = UInt(MS_NOSUID) | UInt(MS_NODEV)
         let rc = Glibc.mount("chimera", mountPoint, "fuse", flags, options)
         guard rc == 0 else {

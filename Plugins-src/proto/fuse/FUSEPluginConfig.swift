@@ -52,8 +52,11 @@ struct FUSEPluginConfig: Sendable {
                 throw PluginError("\(key): expected an absolute host directory, found \"\(mountPoint)\"")
             }
             var st = stat()
-            guard stat(mountPoint, &st) == 0, st.st_mode & S_IFMT == S_IFDIR else {
-                throw PluginError("\(key): the host directory does not exist or is not a directory")
+            if stat(mountPoint, &st) == 0 {
+                guard st.st_mode & S_IFMT == S_IFDIR else { throw PluginError("\(key): not a directory") }
+            } else if errno != ENOTCONN {
+                // ENOTCONN: a FUSE mount whose server died (ours, before a crash); it is detached before mounting.
+                throw PluginError("\(key): the host directory does not exist (\(String(cString: strerror(errno))))")
             }
             try mount.rejectUnknownKeys(mountKeys)
             let path = try mount.string("path") ?? "/"
