@@ -38,6 +38,14 @@ public enum FUSECall: Equatable, Sendable {
     /// LSEEK: the next data (hole false) or hole at or after offset.
     case seek(FUSEHandle, open: UInt64, offset: UInt64, hole: Bool)
     /// COPY_FILE_RANGE inside the VFS.
+    /// GETLK: the first lock that conflicts with `write` over the range, for `owner`.
+    case testLock(FUSEHandle, owner: UInt64, write: Bool, offset: UInt64, length: UInt64)
+    /// SETLK / SETLKW (wait: the VFS holds the request until granted).
+    case lock(FUSEHandle, owner: UInt64, write: Bool, offset: UInt64, length: UInt64, wait: Bool)
+    /// SETLK F_UNLCK.
+    case unlock(FUSEHandle, owner: UInt64, offset: UInt64, length: UInt64)
+    /// FLUSH: close(2) drops the owner's POSIX locks on the file; answered empty whatever the VFS says.
+    case releaseLocks(FUSEHandle, owner: UInt64)
     case copy(FUSEHandle, open: UInt64, offset: UInt64, to: FUSEHandle, toOpen: UInt64, toOffset: UInt64, length: UInt64)
 }
 

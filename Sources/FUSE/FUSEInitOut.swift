@@ -40,6 +40,7 @@ public struct FUSEInitFlags: OptionSet, Hashable, Sendable {
     public init(rawValue: UInt32) { self.rawValue = rawValue }
 
     public static let asyncRead = FUSEInitFlags(rawValue: 1 << 0)
+    public static let posixLocks = FUSEInitFlags(rawValue: 1 << 1)
     public static let atomicOTrunc = FUSEInitFlags(rawValue: 1 << 3)
     public static let bigWrites = FUSEInitFlags(rawValue: 1 << 5)
     public static let autoInvalData = FUSEInitFlags(rawValue: 1 << 12)
@@ -62,10 +63,13 @@ public struct FUSEInitPolicy: Equatable, Sendable {
     public var maxWrite: UInt32 = 1 << 20
     public var maxBackground: UInt16 = 64
     public var readdirplus = true
+    /// POSIX locks through the server (FUSE_POSIX_LOCKS); without, the kernel keeps them per mount.
+    public var locks = true
     /// Flags asked for when the kernel offers them.
     public var wanted: FUSEInitFlags {
         var f: FUSEInitFlags = [.asyncRead, .bigWrites, .autoInvalData, .asyncDIO, .parallelDirops, .abortError, .maxPages]
         if readdirplus { f.formUnion([.doReaddirplus, .readdirplusAuto]) }
+        if locks { f.insert(.posixLocks) }
         return f
     }
 

@@ -151,6 +151,39 @@ public struct FUSECopyFileRangeIn: Equatable, Sendable {
     }
 }
 
+/// `struct fuse_lk_in` (GETLK, SETLK, SETLKW): a POSIX lock of `owner` over [start, end], end inclusive
+/// (`FUSELockIn.toEnd` for "to the end of the file"). Types are F_RDLCK 0, F_WRLCK 1, F_UNLCK 2.
+public struct FUSELockIn: Equatable, Sendable {
+    public static let toEnd: UInt64 = 0x7fff_ffff_ffff_ffff
+    public static let read: UInt32 = 0
+    public static let write: UInt32 = 1
+    public static let unlock: UInt32 = 2
+
+    public var fh: UInt64
+    public var owner: UInt64
+    public var start: UInt64
+    public var end: UInt64
+    public var type: UInt32
+    public var pid: UInt32
+    /// FUSE_LK_FLOCK (1): a flock(2) lock (not negotiated: the kernel keeps those).
+    public var flags: UInt32
+    public init(fh: UInt64, owner: UInt64, start: UInt64, end: UInt64, type: UInt32, pid: UInt32 = 0, flags: UInt32 = 0) {
+        self.fh = fh
+        self.owner = owner
+        self.start = start
+        self.end = end
+        self.type = type
+        self.pid = pid
+        self.flags = flags
+    }
+
+    /// [start, end] as the VFS's (offset, length), length UINT64_MAX to the end.
+    public var vfsRange: (offset: UInt64, length: UInt64) {
+        if end >= Self.toEnd || end == UInt64.max { return (start, UInt64.max) }
+        return (start, end >= start ? end - start + 1 : 1)
+    }
+}
+
 /// One decoded request body; the header (`FUSEInHeader`) says whom it is for.
 public enum FUSERequest: Equatable, Sendable {
     case initialize(FUSEInitIn)
@@ -176,7 +209,7 @@ public enum FUSERequest: Equatable, Sendable {
     case statfs
     case release(FUSEReleaseIn)
     case fsync(fh: UInt64, dataOnly: Bool)
-    case flush(fh: UInt64)
+    case flush(fh: UInt64, lockOwner: UInt64)
     case opendir(FUSEOpenIn)
     case readdir(FUSEReadIn)
     case readdirplus(FUSEReadIn)
@@ -194,6 +227,9 @@ public enum FUSERequest: Equatable, Sendable {
     case lseek(fh: UInt64, offset: UInt64, whence: UInt32)
     /// `struct fuse_copy_file_range_in`.
     case copyFileRange(FUSECopyFileRangeIn)
+    case getlk(FUSELockIn)
+    /// SETLK (wait false) and SETLKW (wait true).
+    case setlk(FUSELockIn, wait: Bool)
     case interrupt(unique: UInt64)
     /// An op this engine does not implement: ENOSYS.
     case unsupported(FUSEOpcode)

@@ -27,6 +27,20 @@ public struct FUSEEntryOut: Equatable, Sendable {
     }
 }
 
+/// `struct fuse_file_lock` in `fuse_lk_out` (24 bytes): the conflicting lock, or type F_UNLCK for none.
+public struct FUSELockOut: Equatable, Sendable {
+    public var start: UInt64
+    public var end: UInt64
+    public var type: UInt32
+    public var pid: UInt32
+    public init(start: UInt64, end: UInt64, type: UInt32, pid: UInt32 = 0) {
+        self.start = start
+        self.end = end
+        self.type = type
+        self.pid = pid
+    }
+}
+
 /// `struct fuse_open_out` (16 bytes).
 public struct FUSEOpenOut: Equatable, Sendable {
     public static let directIO: UInt32 = 1 << 0
@@ -87,6 +101,8 @@ public enum FUSEReply: Equatable, Sendable {
     case xattrSize(UInt32)
     /// Raw bytes (READLINK, GETXATTR / LISTXATTR data, READDIR's packed dirents).
     case bytes([UInt8])
+    /// `struct fuse_lk_out`.
+    case lock(FUSELockOut)
     /// `struct fuse_lseek_out`.
     case lseek(offset: UInt64)
 
@@ -117,6 +133,11 @@ public enum FUSEReply: Equatable, Sendable {
             body.u32(0)
         case .bytes(let b): b.withUnsafeBytes { body.append($0) }
         case .lseek(let offset): body.u64(offset)
+        case .lock(let l):
+            body.u64(l.start)
+            body.u64(l.end)
+            body.u32(l.type)
+            body.u32(l.pid)
         }
         var w = FUSEWriter(capacity: FUSEOutHeader.size + body.count)
         FUSEOutHeader(length: UInt32(FUSEOutHeader.size + body.count), error: error, unique: unique).encode(into: &w)

@@ -150,8 +150,7 @@ extension FUSERequest {
         case .flush:
             let fh = try r.u64("fh")
             try r.skip(8)
-            _ = try r.u64("lock_owner")
-            return .flush(fh: fh)
+            return .flush(fh: fh, lockOwner: try r.u64("lock_owner"))
         case .setxattr:
             // 8 bytes: FUSE_SETXATTR_EXT (the 16-byte form) is never negotiated.
             let size = try r.u32("size")
@@ -186,6 +185,17 @@ extension FUSERequest {
             let whence = try r.u32("whence")
             try r.skip(4)
             return .lseek(fh: fh, offset: offset, whence: whence)
+        case .getlk, .setlk, .setlkw:
+            let fh = try r.u64("fh")
+            let owner = try r.u64("owner")
+            let start = try r.u64("lk.start")
+            let end = try r.u64("lk.end")
+            let type = try r.u32("lk.type")
+            let pid = try r.u32("lk.pid")
+            let flags = try r.u32("lk_flags")
+            try r.skip(4)
+            let lock = FUSELockIn(fh: fh, owner: owner, start: start, end: end, type: type, pid: pid, flags: flags)
+            return opcode == .getlk ? .getlk(lock) : .setlk(lock, wait: opcode == .setlkw)
         case .copyFileRange:
             let c = FUSECopyFileRangeIn(
                 fhIn: try r.u64("fh_in"), offsetIn: try r.u64("off_in"), nodeidOut: try r.u64("nodeid_out"),

@@ -46,6 +46,12 @@ public struct FUSESession: Sendable {
 
     public var isDestroyed: Bool { state == .destroyed }
 
+    /// POSIX locks go to the VFS core (FUSE_POSIX_LOCKS negotiated).
+    public var locks: Bool {
+        if case .running(_, let flags, _) = state { return flags.contains(.posixLocks) }
+        return false
+    }
+
     var entryTimeout: FUSETimeout { FUSETimeout(milliseconds: configuration.entryTimeoutMilliseconds) }
     var attrTimeout: FUSETimeout { FUSETimeout(milliseconds: configuration.attrTimeoutMilliseconds) }
 
@@ -129,9 +135,28 @@ public struct FUSESession: Sendable {
         case .fsync(let fh, _):
             guard let file = files[fh] else { return .reply(.error(.badf)) }
             return .call(.commit(node, open: file.vfsOpen))
-        case .flush:
-            // Nothing is buffered here: WRITEs went to the VFS as they came.
-            return .reply(.empty)
+        case .flush(_, let owner):
+            // Nothing is buffered here (WRITEs went to the VFS as they came); with POSIX locks on, close(2)
+            // releases the owner's locks on the file, as a local file system does.
+            guard locks else { return .reply(.empty) }
+            return .call(.releaseLocks(node, owner: owner))
+        case .getlk(let l):
+            guard locks, l.flags & 1 == 0 else { return .reply(.error(.nosys)) }
+            let range = l.vfsRange
+            return .call(.testLock(node, owner: l.owner, write: l.type == FUSELockIn.write, offset: range.offset,
+                                   length: range.length))
+        case .setlk(let l, let wait):
+            guard locks, l.flags & 1 == 0 else { return .reply(.error(.nosys)) }
+            let range = l.vfsRange
+            switch l.type {
+            case FUSELockIn.unlock:
+                return .call(.unlock(node, owner: l.owner, offset: range.offset, length: range.length))
+            case FUSELockIn.read, FUSELockIn.write:
+                return .call(.lock(node, owner: l.owner, write: l.type == FUSELockIn.write, offset: range.offset,
+                                   length: range.length, wait: wait))
+            default:
+                return .reply(.error(.inval))
+            }
         case .opendir:
             // Listing needs no VFS open: READDIR carries the cookie and the verifier kept here.
             guard let fh = files.insert(FUSEOpenFile(nodeid: header.nodeid, vfsOpen: 0, directory: true)) else {
@@ -224,6 +249,13 @@ public struct FUSESession: Sendable {
             return .error(.nfile)
         }
         return .create(entry, FUSEOpenOut(fh: fh))
+    }
+
+    /// GETLK answered: `conflict` is the VFS's conflicting lock (write, offset, length), nil when none.
+    public func lockTested(_ conflict: (write: Bool, offset: UInt64, length: UInt64)?) -> FUSEReply {
+        guard let conflict else { return .lock(FUSELockOut(start: 0, end: 0, type: FUSELockIn.unlock)) }
+        let end = conflict.length == UInt64.max ? FUSELockIn.toEnd : conflict.offset &+ conflict.length &- 1
+        return .lock(FUSELockOut(start: conflict.offset, end: end, type: conflict.write ? FUSELockIn.write : FUSELockIn.read))
     }
 
     /// A READDIR page was listed: keep the listing's verifier for the next page.

@@ -216,7 +216,8 @@ struct FUSESessionTests {
         var interrupt = TestMessage(.interrupt)
         interrupt.u64(3)
         #expect(try s.handle(interrupt) == .reply(.error(.nosys)))
-        #expect(try s.handle(TestMessage(.flush).withZeros(24)) == .reply(.empty))
+        // With POSIX locks negotiated, close(2)'s FLUSH drops the owner's locks.
+        #expect(try s.handle(TestMessage(.flush).withZeros(24)) == .call(.releaseLocks(rootHandle, owner: 0)))
     }
 
     @Test("SETATTR with FATTR_FH passes the open file's VFS open")
@@ -302,5 +303,57 @@ struct FUSERangeOpsTests {
         #expect(try s.handle(copy) == .call(.copy(FUSEHandle([1]), open: 10, offset: 5, to: FUSEHandle([2]), toOpen: 20,
                                                   toOffset: 7, length: 1 << 30)))
         #expect(FUSEReply.lseek(offset: 9).encode(unique: 1).count == 24)
+    }
+}
+
+@Suite("FUSE session: POSIX locks")
+struct FUSELockTests {
+    func lockMessage(_ op: FUSEOpcode, type: UInt32, start: UInt64, end: UInt64, flags: UInt32 = 0) -> TestMessage {
+        var m = TestMessage(op)
+        m.u64(3)  // fh
+        m.u64(0xabc)  // owner
+        m.u64(start)
+        m.u64(end)
+        m.u32(type)
+        m.u32(99)
+        m.u32(flags)
+        m.u32(0)
+        return m
+    }
+
+    @Test("SETLK, SETLKW and GETLK go to the core's locks with inclusive ends turned into lengths")
+    func mapping() throws {
+        var s = try runningSession()
+        #expect(s.locks)
+        #expect(try s.handle(lockMessage(.setlk, type: FUSELockIn.write, start: 10, end: 19))
+            == .call(.lock(rootHandle, owner: 0xabc, write: true, offset: 10, length: 10, wait: false)))
+        #expect(try s.handle(lockMessage(.setlkw, type: FUSELockIn.read, start: 0, end: FUSELockIn.toEnd))
+            == .call(.lock(rootHandle, owner: 0xabc, write: false, offset: 0, length: .max, wait: true)))
+        #expect(try s.handle(lockMessage(.setlk, type: FUSELockIn.unlock, start: 5, end: 5))
+            == .call(.unlock(rootHandle, owner: 0xabc, offset: 5, length: 1)))
+        #expect(try s.handle(lockMessage(.getlk, type: FUSELockIn.write, start: 0, end: 9))
+            == .call(.testLock(rootHandle, owner: 0xabc, write: true, offset: 0, length: 10)))
+        #expect(try s.handle(lockMessage(.setlk, type: 7, start: 0, end: 1)) == .reply(.error(.inval)))
+        // flock(2) locks are not negotiated; should one come, the kernel is told ENOSYS.
+        #expect(try s.handle(lockMessage(.setlk, type: 1, start: 0, end: 1, flags: 1)) == .reply(.error(.nosys)))
+    }
+
+    @Test("GETLK's answer: F_UNLCK when free, else the conflicting range with an inclusive end")
+    func tested() throws {
+        let s = try runningSession()
+        #expect(s.lockTested(nil) == .lock(FUSELockOut(start: 0, end: 0, type: FUSELockIn.unlock)))
+        #expect(s.lockTested((write: true, offset: 10, length: 10)) == .lock(FUSELockOut(start: 10, end: 19, type: 1)))
+        #expect(s.lockTested((write: false, offset: 0, length: .max))
+            == .lock(FUSELockOut(start: 0, end: FUSELockIn.toEnd, type: 0)))
+        #expect(FUSEReply.lock(FUSELockOut(start: 0, end: 0, type: 2)).encode(unique: 1).count == 16 + 24)
+    }
+
+    @Test("without POSIX locks negotiated, lock requests get ENOSYS and FLUSH answers at once")
+    func withoutLocks() throws {
+        var s = FUSESession(root: rootHandle)
+        _ = try s.handle(.initialize(flags: 0))
+        #expect(!s.locks)
+        #expect(try s.handle(lockMessage(.setlk, type: 1, start: 0, end: 1)) == .reply(.error(.nosys)))
+        #expect(try s.handle(TestMessage(.flush).withZeros(24)) == .reply(.empty))
     }
 }

@@ -226,6 +226,16 @@ print(os.copy_file_range(fd, out, 4096, 1 << 20, 0), os.pread(out, 4, 0).decode(
     assert r.stdout.split("\n")[:2] == [f"{1 << 20} {(1 << 20) + 4096}", "4096 xxxx"]
 
 
+def test_posix_locks_through_the_core(fuse):
+    """Locks taken through the FUSE mount live in the VFS core's lock table (FUSE_POSIX_LOCKS), which the
+    kernel asks for every lock, so two processes conflict, wait and are released on close there."""
+    script = os.path.join(os.path.dirname(os.path.abspath(__file__)), "fuse_locks.py")
+    r = sh(f"python3 '{script}' '{fuse.mnt}/lockfile'")
+    assert r.stdout.split("\n")[:4] == ["nonblocking: 11", "getlk type 1 start 0 len 10", "disjoint: ok"] + \
+        [r.stdout.split("\n")[3]], r.stdout
+    assert float(r.stdout.split("\n")[3].split()[1]) > 0.5
+
+
 def test_files_written_over_fuse_read_back_over_nfs(fuse, tmp_path):
     data = os.urandom(3 << 20) + b"end"
     src = tmp_path / "cross.bin"

@@ -10,7 +10,7 @@ final class FUSEChannel {
     let config: FUSEPluginConfig
     let host: PluginHost
     let loop: UInt32
-    let client: FUSEVFSClient
+    private(set) var client: FUSEVFSClient
     private var session: FUSESession?
     private var device: FUSEDevice?
     private var readiness: FUSEReadiness?
@@ -64,7 +64,12 @@ final class FUSEChannel {
     private func open(root: FUSEHandle) {
         do {
             var configuration = config.sessionConfiguration()
-            configuration.maxOpenFiles = 65536
+            if let lockClient = client.createLockClient(name: "fuse:\(mount.mountPoint)") {
+                client.lockClient = lockClient
+            } else {
+                configuration.policy.locks = false
+                host.log(.warning, "fuse mount \(mount.mountPoint): no client of the core's open state; POSIX locks stay in the kernel")
+            }
             session = FUSESession(root: root, configuration: configuration)
             let device = try FUSEDevice(mountPoint: mount.mountPoint)
             guard let readiness = FUSEReadiness(deviceFD: device.fd) else {
@@ -100,6 +105,8 @@ final class FUSEChannel {
     /// Close the device (thread shutdown).
     func close() {
         stop()
+        client.releaseLockClient()
+        client.lockClient = 0
         readiness = nil
         device = nil
     }
@@ -261,6 +268,8 @@ final class FUSEChannel {
             // r_eof says the region found runs to the end of the file (NFSv4.2 SEEK's sr_eof); no data past the
             // offset comes back as the VFS's NXIO status.
             reply = .lseek(offset: offset)
+        case .lockTested(let conflict):
+            reply = session.lockTested(conflict)
         case .granted(let granted):
             guard case .access(_, let mask) = call else { return }
             reply = granted & mask == mask ? .empty : .error(.acces)

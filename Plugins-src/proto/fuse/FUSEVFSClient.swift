@@ -22,6 +22,8 @@ enum FUSEVFSResult {
     case listing(FUSEListing)
     case granted(UInt32)
     case sought(offset: UInt64, eof: Bool)
+    /// TEST_LOCK: the conflicting lock, or nil.
+    case lockTested(conflict: (write: Bool, offset: UInt64, length: UInt64)?)
 }
 
 /// READDIR entries collected by the emit callback, which may run on a delegation thread: it only copies, and
@@ -98,6 +100,36 @@ final class FUSEScratch {
 struct FUSEVFSClient {
     let vfs: FrontEndVFS
     let thread: UInt32
+    /// The mount's client of the core's open state, for POSIX locks (0: none).
+    var lockClient: UInt64 = 0
+
+    /// Make the mount's client of the core's open state (locks live there, shared with NFS and SMB).
+    func createLockClient(name: String) -> UInt64? {
+        let bytes = Array(name.utf8.prefix(Int(CHIMERA_VFS_CLIENT_NAME_MAX)))
+        var client: UInt64 = 0
+        let rc = bytes.withUnsafeBufferPointer { p in
+            var config = chimera_vfs_client_config(
+                struct_size: UInt32(MemoryLayout<chimera_vfs_client_config>.size), flags: 0, name: p.baseAddress,
+                name_len: UInt32(p.count), thread_index: thread, client_private: nil)
+            return vfs.api.pointee.client_create(vfs.host, &config, &client)
+        }
+        return rc == CHIMERA_OK ? client : nil
+    }
+
+    func releaseLockClient() {
+        guard lockClient != 0 else { return }
+        vfs.api.pointee.client_release(vfs.host, lockClient)
+    }
+
+    private func fillLock(_ r: UnsafeMutablePointer<chimera_vfs_request>, owner: UInt64, write: Bool, offset: UInt64, length: UInt64) {
+        withUnsafeMutableBytes(of: &r.pointee.lock.owner) { $0.storeBytes(of: owner.littleEndian, as: UInt64.self) }
+        r.pointee.lock.owner_len = 8
+        r.pointee.lock.type = UInt32(write ? CHIMERA_VFS_LOCK_WRITE : CHIMERA_VFS_LOCK_READ)
+        r.pointee.lock.offset = offset
+        r.pointee.lock.length = length
+        r.pointee.lock.client = lockClient
+        r.pointee.r_attrs.req_mask = 0
+    }
 
     static let statMask = VFSAttributeMask.stat.rawValue
 
@@ -426,6 +458,46 @@ struct FUSEVFSClient {
             r.pointee.seek.what = UInt32(hole ? CHIMERA_VFS_SEEK_HOLE : CHIMERA_VFS_SEEK_DATA)
             r.pointee.r_attrs.req_mask = 0
             extract = { .sought(offset: $0.pointee.seek.r_offset, eof: $0.pointee.seek.r_eof != 0) }
+        case .testLock(let handle, let owner, let write, let offset, let length):
+            op(CHIMERA_VFS_OP_TEST_LOCK)
+            on(handle)
+            fillLock(r, owner: owner, write: write, offset: offset, length: length)
+            // LOCKED is the answer here, not a failure.
+            let inner = done
+            vfs.submit(r) { [vfs] request in
+                let status = VFSStatus(rawValue: request.pointee.status)
+                let result: FUSEVFSResult
+                if status == .ok {
+                    result = .lockTested(conflict: nil)
+                } else if status.rawValue == CHIMERA_LOCKED {
+                    let l = request.pointee.lock
+                    result = .lockTested(conflict: (l.r_conflict_type == UInt32(CHIMERA_VFS_LOCK_WRITE), l.r_conflict_offset, l.r_conflict_length))
+                } else {
+                    result = .failed(status)
+                }
+                vfs.free(request)
+                withExtendedLifetime(s) { inner(result) }
+            }
+            return
+        case .lock(let handle, let owner, let write, let offset, let length, let wait):
+            op(CHIMERA_VFS_OP_LOCK)
+            on(handle)
+            fillLock(r, owner: owner, write: write, offset: offset, length: length)
+            r.pointee.lock.flags = wait ? UInt32(CHIMERA_VFS_LOCK_WAIT) : 0
+        case .unlock(let handle, let owner, let offset, let length):
+            op(CHIMERA_VFS_OP_UNLOCK)
+            on(handle)
+            fillLock(r, owner: owner, write: true, offset: offset, length: length)
+        case .releaseLocks(let handle, let owner):
+            op(CHIMERA_VFS_OP_UNLOCK)
+            on(handle)
+            fillLock(r, owner: owner, write: true, offset: 0, length: UInt64.max)
+            let inner = done
+            vfs.submit(r) { [vfs] request in
+                vfs.free(request)
+                withExtendedLifetime(s) { inner(.done) }
+            }
+            return
         case .copy(let handle, let open, let offset, let to, let toOpen, let toOffset, let length):
             op(CHIMERA_VFS_OP_COPY_RANGE)
             on(handle)
