@@ -44,6 +44,9 @@ public enum FUSECall: Equatable, Sendable {
     case lock(FUSEHandle, owner: UInt64, write: Bool, offset: UInt64, length: UInt64, wait: Bool)
     /// SETLK F_UNLCK.
     case unlock(FUSEHandle, owner: UInt64, offset: UInt64, length: UInt64)
+    /// INTERRUPT of a waiting SETLKW: the core completes that lock with CANCELED (answered EINTR); the INTERRUPT
+    /// itself gets no answer.
+    case cancelLock(FUSEHandle, owner: UInt64, write: Bool, offset: UInt64, length: UInt64)
     /// FLUSH: close(2) drops the owner's POSIX locks on the file; answered empty whatever the VFS says.
     case releaseLocks(FUSEHandle, owner: UInt64)
     case copy(FUSEHandle, open: UInt64, offset: UInt64, to: FUSEHandle, toOpen: UInt64, toOffset: UInt64, length: UInt64)

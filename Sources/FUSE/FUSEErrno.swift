@@ -5,6 +5,7 @@ public struct FUSEErrno: RawRepresentable, Hashable, Sendable, CustomStringConve
 
     public static let ok = FUSEErrno(rawValue: 0)
     public static let perm = FUSEErrno(rawValue: 1)
+    public static let intr = FUSEErrno(rawValue: 4)
     public static let noent = FUSEErrno(rawValue: 2)
     public static let io = FUSEErrno(rawValue: 5)
     public static let nxio = FUSEErrno(rawValue: 6)

@@ -26,6 +26,8 @@ public struct FUSESession: Sendable {
     private var state: State = .awaitingInit
     public private(set) var nodes: FUSENodeTable
     public private(set) var files: FUSEFileTable
+    /// SETLKW requests waiting in the core, by unique, so INTERRUPT can cancel them.
+    private var waitingLocks: [UInt64: FUSECall] = [:]
 
     public init(root: FUSEHandle, configuration: Configuration = Configuration()) {
         self.configuration = configuration
@@ -90,9 +92,13 @@ public struct FUSESession: Sendable {
         case .batchForget(let forgets):
             for f in forgets { nodes.forget(f.nodeid, count: f.nlookup) }
             return .none
-        case .interrupt:
-            // Interrupts are not honoured yet; ENOSYS makes the kernel stop sending them (fuse_dev_do_write).
-            return .reply(.error(.nosys))
+        case .interrupt(let target):
+            // Only a lock waiting in the core can be interrupted; any other request finishes on its own, so its
+            // interrupt needs no answer (the kernel waits for the request's reply either way).
+            guard case .lock(let handle, let owner, let write, let offset, let length, true)? = waitingLocks[target] else {
+                return .none
+            }
+            return .call(.cancelLock(handle, owner: owner, write: write, offset: offset, length: length))
         case .unsupported:
             return .reply(.error(.nosys))
         default: break
@@ -152,8 +158,10 @@ public struct FUSESession: Sendable {
             case FUSELockIn.unlock:
                 return .call(.unlock(node, owner: l.owner, offset: range.offset, length: range.length))
             case FUSELockIn.read, FUSELockIn.write:
-                return .call(.lock(node, owner: l.owner, write: l.type == FUSELockIn.write, offset: range.offset,
-                                   length: range.length, wait: wait))
+                let call = FUSECall.lock(node, owner: l.owner, write: l.type == FUSELockIn.write, offset: range.offset,
+                                         length: range.length, wait: wait)
+                if wait { waitingLocks[header.unique] = call }
+                return .call(call)
             default:
                 return .reply(.error(.inval))
             }
@@ -208,6 +216,14 @@ public struct FUSESession: Sendable {
     }
 
     // MARK: Completions
+
+    /// The call made for request `unique` completed (whatever its outcome).
+    public mutating func completed(unique: UInt64) {
+        if !waitingLocks.isEmpty { waitingLocks[unique] = nil }
+    }
+
+    /// SETLKWs waiting in the core.
+    public var waitingLockCount: Int { waitingLocks.count }
 
     /// The VFS gave an entry (LOOKUP, MKNOD, MKDIR, SYMLINK, LINK): count a lookup and answer it.
     public mutating func entry(_ handle: FUSEHandle, attr: FUSEAttr) -> FUSEReply {

@@ -199,7 +199,7 @@ struct FUSESessionTests {
         #expect(try s.handle(rename2(0, newdir: 99)) == .reply(.error(.stale)))
     }
 
-    @Test("ACCESS with F_OK is answered at once; R/W/X go to the VFS; unknown ops and INTERRUPT get ENOSYS")
+    @Test("ACCESS with F_OK is answered at once; R/W/X go to the VFS; unknown ops get ENOSYS; an INTERRUPT of nothing waiting gets no answer")
     func accessAndUnknown() throws {
         var s = try runningSession()
         func access(_ mask: UInt32) -> TestMessage {
@@ -210,12 +210,12 @@ struct FUSESessionTests {
         }
         #expect(try s.handle(access(0)) == .reply(.empty))
         #expect(try s.handle(access(6)) == .call(.access(rootHandle, mask: 6)))
-        var getlk = TestMessage(.getlk)
-        getlk.body.zeros(48)
-        #expect(try s.handle(getlk) == .reply(.error(.nosys)))
+        var poll = TestMessage(.poll)
+        poll.body.zeros(24)
+        #expect(try s.handle(poll) == .reply(.error(.nosys)))
         var interrupt = TestMessage(.interrupt)
         interrupt.u64(3)
-        #expect(try s.handle(interrupt) == .reply(.error(.nosys)))
+        #expect(try s.handle(interrupt) == .none)  // nothing waits under unique 3
         // With POSIX locks negotiated, close(2)'s FLUSH drops the owner's locks.
         #expect(try s.handle(TestMessage(.flush).withZeros(24)) == .call(.releaseLocks(rootHandle, owner: 0)))
     }
@@ -336,6 +336,21 @@ struct FUSELockTests {
         #expect(try s.handle(lockMessage(.setlk, type: 7, start: 0, end: 1)) == .reply(.error(.inval)))
         // flock(2) locks are not negotiated; should one come, the kernel is told ENOSYS.
         #expect(try s.handle(lockMessage(.setlk, type: 1, start: 0, end: 1, flags: 1)) == .reply(.error(.nosys)))
+    }
+
+    @Test("INTERRUPT cancels a SETLKW waiting in the core, and only while it waits")
+    func interruptWaitingLock() throws {
+        var s = try runningSession()
+        var wait = lockMessage(.setlkw, type: FUSELockIn.write, start: 0, end: 9)
+        wait.unique = 40
+        #expect(try s.handle(wait) == .call(.lock(rootHandle, owner: 0xabc, write: true, offset: 0, length: 10, wait: true)))
+        #expect(s.waitingLockCount == 1)
+        var interrupt = TestMessage(.interrupt, unique: 41 | 1)
+        interrupt.u64(40)
+        #expect(try s.handle(interrupt) == .call(.cancelLock(rootHandle, owner: 0xabc, write: true, offset: 0, length: 10)))
+        s.completed(unique: 40)
+        #expect(s.waitingLockCount == 0)
+        #expect(try s.handle(interrupt) == .none)
     }
 
     @Test("GETLK's answer: F_UNLCK when free, else the conflicting range with an inclusive end")

@@ -211,10 +211,17 @@ final class FUSEChannel {
     private func complete(_ call: FUSECall, unique: UInt64, result: FUSEVFSResult, buffer: UnsafeMutableRawPointer) {
         guard var session else { return }
         defer { self.session = session }
+        session.completed(unique: unique)
+        // The INTERRUPT that cancelled a lock is not answered; the lock's own reply says EINTR.
+        if case .cancelLock = call { return }
         let reply: FUSEReply
         switch result {
         case .failed(let status):
-            reply = .error(FUSEStatusTable.errno(status))
+            if case .lock = call, status.rawValue == CHIMERA_CANCELED {
+                reply = .error(.intr)
+            } else {
+                reply = .error(FUSEStatusTable.errno(status))
+            }
         case .done:
             reply = .empty
         case .object(let handle, let attrs):

@@ -488,6 +488,10 @@ struct FUSEVFSClient {
             op(CHIMERA_VFS_OP_UNLOCK)
             on(handle)
             fillLock(r, owner: owner, write: true, offset: offset, length: length)
+        case .cancelLock(let handle, let owner, let write, let offset, let length):
+            op(CHIMERA_VFS_OP_LOCK_CANCEL)
+            on(handle)
+            fillLock(r, owner: owner, write: write, offset: offset, length: length)
         case .releaseLocks(let handle, let owner):
             op(CHIMERA_VFS_OP_UNLOCK)
             on(handle)
