@@ -305,3 +305,19 @@ def test_a_restart_after_a_crash_replaces_the_dead_mount(tmp_path):
         subprocess.run(["umount", "-l", mnt], capture_output=True, timeout=30)
         subprocess.run(["umount", "-l", mnt], capture_output=True, timeout=30)
         shutil.rmtree(top, ignore_errors=True)
+
+
+def test_a_file_written_over_nfs_shows_in_the_fuse_mount(fuse, tmp_path):
+    """The reverse direction: written with nfs-cp, seen through FUSE once the kernel's name and attribute
+    caches (entry_timeout_ms / attr_timeout_ms, 1 s) lapse — there are no invalidation notifications yet."""
+    sh(f"mkdir -p '{fuse.mnt}/fromnfs' && ls '{fuse.mnt}/fromnfs'")
+    data = os.urandom(1 << 20)
+    src = tmp_path / "n.bin"
+    src.write_bytes(data)
+    r = subprocess.run(["nfs-cp", str(src), fuse.nfs.url(f"/{fuse.module}/fromnfs/n.bin")], capture_output=True,
+                       timeout=120, stdin=subprocess.DEVNULL)
+    assert r.returncode == 0, r.stderr
+    end = time.monotonic() + 10
+    while time.monotonic() < end and "n.bin" not in sh(f"ls '{fuse.mnt}/fromnfs'").stdout:
+        time.sleep(0.2)
+    assert sha256(f"{fuse.mnt}/fromnfs/n.bin") == hashlib.sha256(data).hexdigest()
