@@ -33,7 +33,7 @@ PIP_TEST_PACKAGES := boto3 awscli pytest
 # CI has no terminal; apt must never ask.
 export DEBIAN_FRONTEND := noninteractive
 
-SWIFT_PLUGINS := chimera_vfs_memfs chimera_vfs_linux chimera_vfs_io_uring chimera_proto_nfs chimera_proto_s3
+SWIFT_PLUGINS := chimera_vfs_memfs chimera_vfs_linux chimera_vfs_io_uring chimera_proto_nfs chimera_proto_s3 chimera_proto_fuse
 TEST_PLUGINS := chimera_vfs_swifttest
 
 .PHONY: all build run test unit-test integration-test conformance install clean deps test-deps bench-deps \

@@ -42,6 +42,7 @@ let package = Package(
         // Protocol front-ends.
         .library(name: "chimera_proto_nfs", type: .dynamic, targets: ["NFSPlugin"]),
         .library(name: "chimera_proto_s3", type: .dynamic, targets: ["S3Plugin"]),
+        .library(name: "chimera_proto_fuse", type: .dynamic, targets: ["FUSEPlugin"]),
         // A plugin that exists only for the loader's tests.
         .library(name: "chimera_vfs_swifttest", type: .dynamic, targets: ["SwiftTestPlugin"]),
         // The XDR code generator.
@@ -129,6 +130,8 @@ let package = Package(
         .target(name: "ONCRPC", dependencies: ["XDR"], swiftSettings: swiftSettings),
         .target(name: "NFS3", dependencies: ["XDR", "ONCRPC"], swiftSettings: swiftSettings),
         .target(name: "S3", dependencies: [crypto], swiftSettings: swiftSettings),
+        // The FUSE low-level protocol (linux/fuse.h): messages, codec, session; shared by /dev/fuse and virtio-fs.
+        .target(name: "FUSE", swiftSettings: swiftSettings),
 
         // C shims for Linux calls Glibc does not expose to Swift.
         .target(name: "CLinuxShims", path: "Plugins-src/vfs/shims"),
@@ -181,6 +184,13 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
+        .target(
+            name: "FUSEPlugin",
+            dependencies: ["ChimeraPluginKit", "CChimera", "FUSE"],
+            path: "Plugins-src/proto/fuse",
+            swiftSettings: swiftSettings
+        ),
+
         // Loader test plugin (Swift); its C sibling is built by the Makefile.
         .target(
             name: "SwiftTestPlugin",
@@ -200,6 +210,7 @@ let package = Package(
         .testTarget(name: "ONCRPCTests", dependencies: ["ONCRPC", "XDR"], swiftSettings: swiftSettings),
         .testTarget(name: "NFS3Tests", dependencies: ["NFS3", "ONCRPC", "XDR"], swiftSettings: swiftSettings),
         .testTarget(name: "S3Tests", dependencies: ["S3"], swiftSettings: swiftSettings),
+        .testTarget(name: "FUSETests", dependencies: ["FUSE"], swiftSettings: swiftSettings),
         .testTarget(
             name: "PosixVFSTests",
             dependencies: ["PosixVFS", "ChimeraPluginKit", "CChimera", "CLinuxShims"],

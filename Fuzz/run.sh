@@ -1,5 +1,5 @@
 #!/bin/sh
-# Builds the libFuzzer targets (swiftc -sanitize=fuzzer,address) over XDR, ONCRPC and NFS3 and runs them.
+# Builds the libFuzzer targets (swiftc -sanitize=fuzzer,address) over XDR, ONCRPC, NFS3 and FUSE and runs them.
 #
 #   Fuzz/run.sh                 # every target over its committed corpus (regression), then 60 s of fuzzing each
 #   Fuzz/run.sh 300             # 300 s each
@@ -19,9 +19,10 @@ build_module() {
 build_module XDR Sources/XDR/*.swift
 build_module ONCRPC Sources/ONCRPC/*.swift Sources/ONCRPC/Generated/*.swift
 build_module NFS3 Sources/NFS3/*.swift Sources/NFS3/NLM/*.swift Sources/NFS3/Generated/*.swift
-for target in RPCCallFuzzer NFS3ArgumentsFuzzer NFS3ResultsFuzzer MOUNT3Fuzzer NLMFuzzer; do
+build_module FUSE Sources/FUSE/*.swift
+for target in RPCCallFuzzer NFS3ArgumentsFuzzer NFS3ResultsFuzzer MOUNT3Fuzzer NLMFuzzer FUSERequestFuzzer; do
     swiftc $flags -module-name "$target" -I "$out/modules" Fuzz/Targets/$target.swift Fuzz/Targets/RoundTrip.swift \
-        "$out/XDR.o" "$out/ONCRPC.o" "$out/NFS3.o" -o "$out/$target" 2>&1 | grep -v "ld.gold: warning" || true
+        "$out/XDR.o" "$out/ONCRPC.o" "$out/NFS3.o" "$out/FUSE.o" -o "$out/$target" 2>&1 | grep -v "ld.gold: warning" || true
     rm -rf "$out/corpus/$target"
     mkdir -p "$out/corpus/$target"
     cp Fuzz/Corpus/$target/* "$out/corpus/$target/"
