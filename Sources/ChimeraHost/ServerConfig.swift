@@ -199,7 +199,7 @@ public struct ServerConfig: Sendable {
         try checkEntryTypes(server, "protocols")
         let protocolsDefaulted = !server.contains("protocols")
         if protocolsDefaulted {
-            protocols = installedFrontEnds(in: pluginDirectory).map { name in
+            protocols = installedFrontEnds(in: pluginDirectory).filter { !configuredOnly.contains($0) }.map { name in
                 let ports = standardPorts[name] ?? []
                 var values = Dictionary(uniqueKeysWithValues: ports.map { ($0.key, JSONValue.integer($0.port)) })
                 if name == "s3", let credentials = defaultS3Credentials() { values["credentials"] = credentials }
@@ -278,6 +278,11 @@ public struct ServerConfig: Sendable {
     /// Standard ports of the front-ends started when a config has no
     /// `server.protocols`: NFS on 2049 with MOUNT on 20048 and no portmapper
     /// (port 111 needs privileges and collides with rpcbind), S3 on 9000.
+    /// Front-ends that serve nothing until their config names what to serve
+    /// (FUSE's host mount points, virtio-fs's sockets): a config without
+    /// `server.protocols` does not start them.
+    static let configuredOnly: Set<String> = ["fuse", "virtiofs"]
+
     static let standardPorts: [String: [(key: String, port: Int64)]] = [
         "nfs": [("port", 2049), ("mount_port", 20048), ("portmap_port", 0)],
         "s3": [("port", 9000)],

@@ -68,6 +68,10 @@ def test_readme_json_block_passes_check(index, tmp_path):
     data.mkdir()
     text = as_document(BLOCKS[index])
     text = text.replace('"/srv/data"', json.dumps(str(data)))
+    # A FUSE mount point must exist for `check`; the README's stands for the reader's own.
+    mount_point = tmp_path / "mnt-chimera"
+    mount_point.mkdir()
+    text = text.replace('"/mnt/chimera"', json.dumps(str(mount_point)))
     text = text.replace('"/opt/plugins/chimera_vfs_mine.so"', json.dumps(os.path.join(TEST_PLUGINS, "chimera_vfs_ctest.so")))
     (tmp_path / "lib").mkdir()
     os.symlink(PLUGINS, tmp_path / "lib" / "chimera")
