@@ -120,7 +120,9 @@
  * exclusive lock, or a WRITE overlapping another's mandatory lock, gives
  * CHIMERA_LOCKED. "Another's" is any lock not taken under req->state_open_id.
  * Leases break before a conflicting access from anyone but the lease's own
- * (client, lease_key) runs: READ breaks W; WRITE, a SETATTR of the size,
+ * (client, lease_key) runs (a request under an open is that open's client
+ * and key; one with only req->state_client_id set is that client's
+ * all-zero key, as NFSv4's client-wide delegations want): READ breaks W; WRITE, a SETATTR of the size,
  * ALLOCATE, DEALLOCATE and a copy into the file break R and W; another
  * SETATTR breaks W; REMOVE and RENAME of the object (or of a file RENAME
  * replaces) break H; STATE_OPEN by another key breaks W, and R too when it
